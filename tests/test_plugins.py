@@ -286,6 +286,59 @@ def test_plugin_that_fails_to_import_is_exit_2_one_line(command: str, data: Path
     assert "Traceback" not in result.stderr
 
 
+def test_unselected_broken_plugin_is_not_imported(data: Path, tmp_path: Path):
+    """Checkers load on demand: `--select format` imports the format checker only, so a plugin
+    that cannot be imported does not stop a run that does not use it (it still fails
+    `ftqa checks` and runs that select it or select everything)."""
+    site = _fake_dist(
+        tmp_path,
+        "ftqa_plugin_broken",
+        "broken_checker = ftqa_plugin_broken:Broken",
+        "ftqa_plugin_broken",
+        "import a_dependency_that_is_not_installed\n",
+    )
+    result = ftqa_cli("check", str(data), "--select", "format", paths=(site,), cwd=data.parent)
+    assert result.returncode == 0, result.stderr
+    selected = ftqa_cli(
+        "check", str(data), "--select", "broken_checker", paths=(site,), cwd=data.parent
+    )
+    assert selected.returncode == 2
+    assert "a_dependency_that_is_not_installed" in selected.stderr
+    # A bare rule name could belong to any checker, so resolving it imports them all.
+    by_rule = ftqa_cli(
+        "check", str(data), "--select", "empty-content", paths=(site,), cwd=data.parent
+    )
+    assert by_rule.returncode == 2
+    assert "broken_checker" in by_rule.stderr
+
+
+def test_select_imports_only_the_selected_checkers(data: Path, tmp_path: Path):
+    code = """
+import sys
+import ftqa
+
+report = ftqa.check(sys.argv[1], select=["format", "duplicates/exact-duplicate"])
+loaded = sorted(name for name in sys.modules if name.startswith("ftqa.checks."))
+print(" ".join(loaded))
+print(" ".join(run.id for run in report.checks if run.status == "ran"))
+"""
+    result = subprocess.run(
+        [sys.executable, "-c", code, str(data)],
+        capture_output=True,
+        text=True,
+        env=_env(),
+        timeout=300,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    modules, ran = result.stdout.splitlines()
+    assert set(ran.split()) == {"format", "duplicates"}
+    names = set(modules.split())
+    assert {"ftqa.checks.format", "ftqa.checks.duplicates"} <= names
+    for unused in ("contradictions", "secrets", "pii", "near_duplicates", "token_length"):
+        assert f"ftqa.checks.{unused}" not in names
+
+
 def test_entry_point_that_is_not_a_checker_is_exit_2(data: Path, tmp_path: Path):
     site = _fake_dist(
         tmp_path, "ftqa_plugin_notchecker", "notchecker = plain:Thing", "plain", "Thing = 3\n"

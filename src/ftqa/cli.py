@@ -16,7 +16,7 @@ from ftqa.errors import FtqaError
 from ftqa.finding import Severity
 from ftqa.formats import FORMATS
 from ftqa.load import Source
-from ftqa.registry import checkers
+from ftqa.registry import checkers, rule_summaries
 from ftqa.render import TEXT_RENDERERS
 from ftqa.render.safe import terminal_text
 from ftqa.report import Report
@@ -271,11 +271,7 @@ def _emit(report: Report, args: argparse.Namespace) -> None:
 
         from ftqa.render.terminal import render_terminal
 
-        summaries = {
-            f"{check_id}/{rule.slug}": rule.summary
-            for check_id, cls in checkers().items()
-            for rule in cls.rules
-        }
+        summaries = rule_summaries(finding.check for finding in report.findings)
         if args.output:
             with _open_output(args.output) as handle:
                 console = Console(file=handle, no_color=True, width=120, soft_wrap=True)

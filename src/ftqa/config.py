@@ -20,7 +20,7 @@ from ftqa.errors import ConfigError
 from ftqa.finding import Severity
 from ftqa.formats import FORMATS, ReadOptions
 from ftqa.formats.base import DEFAULT_EXTRA_KEYS
-from ftqa.registry import checkers, rule_index
+from ftqa.registry import checkers, is_checker, load_checker, resolve
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -75,10 +75,9 @@ class Settings:
         self._selected = (
             None if self.globals.select is None else self._selected_pairs(self.globals.select)
         )
-        for check_id, cls in checkers().items():
-            self.options.setdefault(check_id, cls.Options())
-            self.tables.setdefault(check_id, CheckerTable())
-            for slug in self.tables[check_id].severity:
+        for check_id, table in self.tables.items():
+            cls = load_checker(check_id)
+            for slug in table.severity:
                 if slug not in cls._rules_by_slug:
                     raise ConfigError(
                         f"{self.origin}: [{check_id}] severity: unknown rule `{slug}`"
@@ -90,17 +89,31 @@ class Settings:
             )
 
     def _validate_selectors(self) -> None:
-        index = rule_index()
         lists = {"select": self.globals.select or [], "ignore": self.globals.ignore}
         for name, selectors in lists.items():
             for selector in selectors:
-                if selector not in index:
+                if resolve(selector) is None:
                     raise ConfigError(
                         f"{self.origin}: unknown check or rule `{selector}` in {name}"
                     )
         for selector in self.globals.severity:
-            if selector not in index or selector in checkers():
+            if is_checker(selector) or resolve(selector) is None:
                 raise ConfigError(f"{self.origin}: severity: unknown rule `{selector}`")
+
+    def options_for(self, check_id: str) -> Options:
+        """The checker's validated options (its defaults when the configuration has none)."""
+        options = self.options.get(check_id)
+        if options is None:
+            options = self.options[check_id] = load_checker(check_id).Options()
+        return options
+
+    def candidates(self) -> list[type[Checker]]:
+        """The checkers that may run: those named by `select`, else every installed one. Only
+        these are imported."""
+        if self._selected is None:
+            return list(checkers().values())
+        named = dict.fromkeys(check_id for check_id, _ in sorted(self._selected))
+        return [load_checker(check_id) for check_id in named]
 
     @property
     def read_options(self) -> ReadOptions:
@@ -116,8 +129,7 @@ class Settings:
         return None if fmt == "auto" else fmt
 
     def _selected_pairs(self, selectors: list[str]) -> set[tuple[str, str]]:
-        index = rule_index()
-        return {pair for selector in selectors for pair in index[selector]}
+        return {pair for selector in selectors for pair in resolve(selector) or ()}
 
     def rule_active(self, check: str, rule: str) -> bool:
         if not self.tables.get(check, CheckerTable()).enabled:
@@ -163,7 +175,6 @@ def _error_text(
 
 
 def settings_from_mapping(data: Mapping[str, Any], origin: str = "configuration") -> Settings:
-    registered = checkers()
     spelling = _spelled(data)
     data = _normalize_keys(data)
     global_keys = set(GlobalSettings.model_fields)
@@ -171,7 +182,7 @@ def settings_from_mapping(data: Mapping[str, Any], origin: str = "configuration"
     options: dict[str, Options] = {}
     global_data: dict[str, Any] = {}
     for key, value in data.items():
-        if key in registered:
+        if is_checker(key):
             if not isinstance(value, Mapping):
                 raise ConfigError(
                     f"{origin}: `{spelling[key]}` must be a table of checker settings"
@@ -183,7 +194,7 @@ def settings_from_mapping(data: Mapping[str, Any], origin: str = "configuration"
             }
             try:
                 tables[key] = CheckerTable(**base)
-                options[key] = registered[key].Options(**table_data)
+                options[key] = load_checker(key).Options(**table_data)
             except ValidationError as error:
                 where = f"{origin}: [{spelling[key]}]"
                 raise ConfigError(_error_text(error, where, table_spelling)) from error

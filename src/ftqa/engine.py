@@ -19,7 +19,7 @@ from ftqa.finding import Finding, Severity
 from ftqa.load import Source
 from ftqa.normalize import Normalizer
 from ftqa.records import Record
-from ftqa.registry import checkers
+from ftqa.registry import checker_ids
 from ftqa.report import CheckRun, Cost, DatasetInfo, FileInfo, Report, Summary
 from ftqa.text import clean_text
 
@@ -80,9 +80,9 @@ def run(inputs: Inputs, settings: Settings, progress: ProgressHook | None = None
         model=inputs.model,
         epochs=inputs.epochs,
     )
-    selected = [cls for cls in checkers().values() if settings.checker_active(cls)]
+    selected = [cls for cls in settings.candidates() if settings.checker_active(cls)]
     running = [
-        _Running(cls(settings.options[cls.id], context))
+        _Running(cls(settings.options_for(cls.id), context))
         for cls in sorted(selected, key=lambda cls: (cls.order, cls.id))
     ]
     collector = _Collector(settings)
@@ -280,7 +280,7 @@ def _report(
                 note="; ".join(notes) or None,
             )
         )
-    for check_id in checkers():
+    for check_id in checker_ids():
         if check_id not in ran_ids:
             runs.append(CheckRun(id=check_id, status="skipped", seconds=0.0, note="not selected"))
     findings = sorted(collector.findings, key=Finding.sort_key)

@@ -1,8 +1,14 @@
 """Discover checkers through the `ftqa.checkers` entry-point group (built-ins register there
-too)."""
+too).
+
+Entry points are listed without importing anything; a checker's module is imported the first
+time that checker is needed. `ftqa check --select format` therefore imports the format checker
+only, not the embedding or secret-scanning stacks of checkers that will not run.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from functools import cache
 from importlib.metadata import EntryPoint, entry_points
 
@@ -13,28 +19,46 @@ GROUP = "ftqa.checkers"
 
 
 @cache
+def _points() -> dict[str, EntryPoint]:
+    """Entry points by checker id, built-ins first, then plugins in name order."""
+    found: dict[str, EntryPoint] = {}
+    for point in sorted(entry_points(group=GROUP), key=_order):
+        known = found.get(point.name)
+        if known is None:
+            found[point.name] = point
+        elif known.value != point.value:
+            raise PluginError(
+                f"two checkers claim the id {point.name!r}: {_distribution(known)} "
+                f"({known.value}) and {_distribution(point)} ({point.value})"
+            )
+    return found
+
+
+def checker_ids() -> list[str]:
+    """Every installed checker's id, without importing any checker."""
+    return list(_points())
+
+
+def is_checker(check_id: str) -> bool:
+    return check_id in _points()
+
+
+@cache
+def load_checker(check_id: str) -> type[Checker]:
+    """The checker class registered as `check_id` (KeyError when there is none)."""
+    point = _points()[check_id]
+    cls = _load(point)
+    if cls.id != point.name:
+        raise PluginError(
+            f"checker plugin {point.value!r} registers as {point.name!r} but its id is "
+            f"{cls.id!r}; the entry-point name must equal the checker id"
+        )
+    return cls
+
+
 def checkers() -> dict[str, type[Checker]]:
     """Every installed checker by id, built-ins first, then plugins in name order."""
-    found: dict[str, type[Checker]] = {}
-    origins: dict[str, str] = {}
-    points = sorted(entry_points(group=GROUP), key=_order)
-    for point in points:
-        cls = _load(point)
-        if cls.id != point.name:
-            raise PluginError(
-                f"checker plugin {point.value!r} registers as {point.name!r} but its id is "
-                f"{cls.id!r}; the entry-point name must equal the checker id"
-            )
-        origin = _distribution(point)
-        if cls.id in found:
-            if found[cls.id] is cls:
-                continue
-            raise PluginError(
-                f"two checkers claim the id {cls.id!r}: {origins[cls.id]} and {origin}"
-            )
-        found[cls.id] = cls
-        origins[cls.id] = origin
-    return found
+    return {check_id: load_checker(check_id) for check_id in _points()}
 
 
 def _order(point: EntryPoint) -> tuple[int, str]:
@@ -62,6 +86,21 @@ def _load(point: EntryPoint) -> type[Checker]:
     return loaded
 
 
+def resolve(selector: str) -> list[tuple[str, str]] | None:
+    """The (check, rule) pairs a selector (`check`, `check/rule` or a bare `rule`) names, or
+    None when it names nothing. Only a bare rule name needs every checker imported."""
+    check_id, slash, slug = selector.partition("/")
+    if is_checker(check_id):
+        cls = load_checker(check_id)
+        if not slash:
+            return [(check_id, rule.slug) for rule in cls.rules]
+        return [(check_id, slug)] if slug in cls._rules_by_slug else None
+    if slash:
+        return None
+    return rule_index().get(selector)
+
+
+@cache
 def rule_index() -> dict[str, list[tuple[str, str]]]:
     """Selectors (`check`, `check/rule`, bare `rule`) mapped to the (check, rule) pairs."""
     index: dict[str, list[tuple[str, str]]] = {}
@@ -72,3 +111,14 @@ def rule_index() -> dict[str, list[tuple[str, str]]]:
             index[f"{check_id}/{pair[1]}"] = [pair]
             index.setdefault(pair[1], []).append(pair)
     return index
+
+
+def rule_summaries(check_ids: Iterable[str]) -> dict[str, str]:
+    """`check/rule` -> one-line summary for the given checkers (unknown ids are skipped)."""
+    summaries: dict[str, str] = {}
+    for check_id in dict.fromkeys(check_ids):
+        if not is_checker(check_id):
+            continue
+        for rule in load_checker(check_id).rules:
+            summaries[f"{check_id}/{rule.slug}"] = rule.summary
+    return summaries

@@ -71,8 +71,8 @@ def split_dataset(
     _check_request(validation_fraction, validation_count, seed)
     source_path = os.fspath(path)
     settings = load_settings(config, Path(source_path) if config is None else None)
-    dup = settings.options["duplicates"]
-    near = settings.options["near_duplicates"]
+    dup = settings.options_for("duplicates")
+    near = settings.options_for("near_duplicates")
     limits = limits or Limits()
     source = open_path(source_path, limits)
     outputs = _outputs(source_path, source.kind, Path(output_dir))

@@ -73,17 +73,18 @@ def _where(finding: Finding) -> str:
     return place
 
 
-def _summaries() -> dict[tuple[str, str], str]:
+def _summaries(report: Report) -> dict[tuple[str, str], str]:
     try:
-        from ftqa.registry import checkers
+        from ftqa.registry import rule_summaries
 
-        return {
-            (check_id, rule.slug): rule.summary
-            for check_id, cls in checkers().items()
-            for rule in cls.rules
-        }
+        summaries = rule_summaries(finding.check for finding in report.findings)
     except Exception:  # noqa: BLE001 - a broken plugin must not break the report
         return {}
+    pairs: dict[tuple[str, str], str] = {}
+    for key, summary in summaries.items():
+        check, _, rule = key.partition("/")
+        pairs[(check, rule)] = summary
+    return pairs
 
 
 def _number(value: float) -> str:
@@ -309,7 +310,7 @@ def _findings(report: Report) -> list[str]:
     if not groups:
         return ["<h2>Findings</h2><p>No findings.</p>"]
     totals = _counts(report.stats.get("findings_by_rule"))
-    summaries = _summaries()
+    summaries = _summaries(report)
     order = sorted(
         groups.items(), key=lambda item: (-item[1][0].severity.rank, item[0][0], item[0][1])
     )

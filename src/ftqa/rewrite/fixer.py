@@ -172,7 +172,7 @@ def _allowed_rules(
 def _fixers(report: Report, settings: Any, path: str) -> dict[str, Checker]:
     context = CheckContext(files=(path,))
     return {
-        check_id: cls(settings.options[check_id], context)
+        check_id: cls(settings.options_for(check_id), context)
         for check_id, cls in checkers().items()
         if check_id in {finding.check for finding in report.findings}
     }

@@ -246,7 +246,7 @@ def config_document(settings: Settings) -> dict[str, Any]:
     tables = {}
     for check_id, cls in sorted(checkers().items()):
         table = settings.tables.get(check_id)
-        options = settings.options.get(check_id)
+        options = settings.options_for(check_id)
         tables[check_id] = {
             "version": str(cls.version),
             "enabled": table.enabled if table is not None else True,

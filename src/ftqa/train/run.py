@@ -217,7 +217,7 @@ def _profile_for(model: str, settings: Settings) -> str | None:
         from ftqa.tokens.profiles import get_profile
     except ImportError:  # pragma: no cover - the token layer is part of ftqa
         return None
-    options = settings.options.get("token_length")
+    options = settings.options_for("token_length")
     custom = getattr(options, "profiles", None)
     try:
         return str(get_profile(model, custom).name)
