@@ -778,3 +778,22 @@ def test_hugging_face_dataset():
     assert {row for row, _ in flagged} == {1}
     assert (1, "empty-content") in flagged
     assert (1, "missing-assistant-message") in flagged
+
+
+# --------------------------------------------------------------------------- dataset hash
+
+
+@pytest.mark.parametrize("compressed", [False, True])
+def test_dataset_sha256_is_the_file_as_stored(tmp_path: Path, compressed: bool):
+    """The hash runs on a helper thread over the bytes on disk (compressed bytes for .gz); a
+    file of many read chunks and an unfinished last line must hash exactly like hashlib."""
+    rows = [json.dumps({**GOOD, "id": f"{i:06d}-" + "x" * (i % 97)}) for i in range(30_000)]
+    text = "\n".join(rows) + "\n" + GOOD_LINE[:-3]
+    path = tmp_path / ("big.jsonl.gz" if compressed else "big.jsonl")
+    payload = text.encode("utf-8")
+    path.write_bytes(gzip.compress(payload) if compressed else payload)
+    assert path.stat().st_size > (1 << 20) or compressed
+    report = ftqa.check(path, select=["format"])
+    assert report.dataset.sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
+    assert report.dataset.rows == 30_001
+    assert lines_of(report, "truncated-last-line") == [30_001]

@@ -27,7 +27,7 @@ class Normalizer:
         if not record.readable or record.row < 0:
             return record
         raw = record.raw
-        if not isinstance(raw, Mapping):
+        if type(raw) is not dict and not isinstance(raw, Mapping):
             record.problems.append(
                 Problem(
                     "not-an-object",

@@ -121,9 +121,11 @@ class FormatChecker(Checker):
             if isinstance(record.raw, Mapping):
                 yield self._undetected(record)
             return
-        rows, lines = self._by_format.setdefault(
-            (record.file, record.format), (array("q"), array("q"))
-        )
+        key = (record.file, record.format)
+        columns = self._by_format.get(key)
+        if columns is None:
+            columns = self._by_format[key] = (array("q"), array("q"))
+        rows, lines = columns
         rows.append(record.row)
         lines.append(record.line if record.line is not None else -1)
         self._count(record)

@@ -47,9 +47,8 @@ def read_jsonl(path: str, stream: BinaryIO, limits: Limits) -> Iterator[Record]:
             chunk = chunk[len(BOM) :]
             yield bom_notice(path)
         has_newline = chunk.endswith(b"\n")
-        data = chunk[:-1] if has_newline else chunk
-        if data.endswith(b"\r"):
-            data = data[:-1]
+        line = chunk[:-1] if has_newline else chunk
+        data = line[:-1] if line.endswith(b"\r") else line
         if len(data) > cap:
             if not has_newline:
                 _skip_rest_of_line(stream)
@@ -68,7 +67,7 @@ def read_jsonl(path: str, stream: BinaryIO, limits: Limits) -> Iterator[Record]:
                 row=-1,
                 line=line_number,
                 problems=[Problem("blank-line", "blank line between examples")],
-                source=chunk[:-1] if has_newline else chunk,
+                source=line,
             )
             continue
         value, problems = parse_json(data)
@@ -81,7 +80,7 @@ def read_jsonl(path: str, stream: BinaryIO, limits: Limits) -> Iterator[Record]:
             raw=value,
             problems=problems,
             scan_text=source_may_hide_characters(data),
-            source=chunk[:-1] if has_newline else chunk,
+            source=line,
         )
         row += 1
 

@@ -5,10 +5,46 @@ from __future__ import annotations
 import gzip
 import hashlib
 import io
+import queue
+import threading
 import zlib
 from typing import BinaryIO
 
 from ftqa.load.limits import Limits
+
+
+class BackgroundSha256:
+    """sha256 computed on a helper thread, so hashing overlaps parsing on another core.
+
+    hashlib releases the GIL while it hashes a large buffer, so the thread costs the parsing
+    thread only a queue hand-off per chunk. At most `depth` chunks wait, which bounds memory.
+    """
+
+    def __init__(self, depth: int = 8) -> None:
+        self._sha = hashlib.sha256()
+        self._queue: queue.Queue[bytes | None] = queue.Queue(maxsize=depth)
+        self._thread: threading.Thread | None = None
+        self._digest: str | None = None
+
+    def update(self, data: bytes) -> None:
+        if self._digest is not None:
+            raise RuntimeError("update after hexdigest")
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._run, name="ftqa-sha256", daemon=True)
+            self._thread.start()
+        self._queue.put(data)
+
+    def _run(self) -> None:
+        while (data := self._queue.get()) is not None:
+            self._sha.update(data)
+
+    def hexdigest(self) -> str:
+        if self._digest is None:
+            if self._thread is not None:
+                self._queue.put(None)
+                self._thread.join()
+            self._digest = self._sha.hexdigest()
+        return self._digest
 
 
 class HashingReader(io.RawIOBase):
@@ -16,7 +52,7 @@ class HashingReader(io.RawIOBase):
 
     def __init__(self, raw: BinaryIO) -> None:
         self._raw = raw
-        self.sha256 = hashlib.sha256()
+        self.sha256 = BackgroundSha256()
         self.bytes_read = 0
 
     def readable(self) -> bool:
@@ -26,7 +62,8 @@ class HashingReader(io.RawIOBase):
         data = self._raw.read(len(buffer))
         count = len(data)
         buffer[:count] = data
-        self.sha256.update(data)
+        if count:
+            self.sha256.update(data)
         self.bytes_read += count
         return count
 
