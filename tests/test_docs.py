@@ -113,3 +113,35 @@ def test_index_tables_are_generated_from_the_registry():
     script = DOCS / "generate_index.py"
     result = subprocess.run([sys.executable, str(script), "--check"], check=False)
     assert result.returncode == 0, "docs/index.md is stale: run `python docs/generate_index.py`"
+
+
+def _rule_tables(text: str) -> list[tuple[list[str], list[str]]]:
+    """(header cells, row cells) for every Markdown table row that links a rule page."""
+    found = []
+    header: list[str] = []
+    for line in text.splitlines():
+        if not line.startswith("|"):
+            header = []
+            continue
+        cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+        if not header:
+            header = [cell.lower() for cell in cells]
+        elif "../rules/" in line:
+            found.append((header, cells))
+    return found
+
+
+@pytest.mark.parametrize("check_id", sorted(checkers()))
+def test_checker_page_tables_agree_with_the_registry(check_id):
+    """A severity or fix written in a checker page's rule table is the registered one."""
+    text = (DOCS / "checkers" / f"{check_id}.md").read_text(encoding="utf-8")
+    rules = {rule.slug: rule for rule in checkers()[check_id].rules}
+    for header, cells in _rule_tables(text):
+        slug = re.search(r"\(\.\./rules/[^/]+/([^)]+)\.md\)", cells[0])
+        assert slug is not None, cells
+        rule = rules[slug.group(1)]
+        for name, cell in zip(header, cells, strict=False):
+            if "severity" in name:
+                assert cell == rule.severity.value, f"{rule.slug}: severity {cell}"
+            elif name == "fix":
+                assert cell == rule.fix, f"{rule.slug}: fix {cell}, registered {rule.fix}"

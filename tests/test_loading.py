@@ -761,6 +761,33 @@ def test_list_of_dicts_with_odd_python_values_does_not_raise(kind):
     }[kind]
     report = ftqa.check([GOOD, {**GOOD, **extra}])
     json.loads(report.to_json().encode("utf-8"))
+    surrogate_rows = [f["row"] for f in row_findings(report) if f["rule"] == "lone-surrogate"]
+    assert surrogate_rows == ([1] if kind == "lone-surrogate" else [])
+
+
+def test_in_memory_lone_surrogates_are_named_and_the_data_is_not_changed():
+    pandas = pytest.importorskip("pandas")
+    row = {
+        "messages": [
+            {"role": "user", "content": "Cut emoji \ud83d"},
+            {"role": "assistant", "content": "Fine"},
+        ]
+    }
+    rows = [GOOD, row, {"\udc80key": 1, **GOOD}]
+    report = ftqa.check(rows)
+    found = [
+        (f["row"], f["message"]) for f in row_findings(report) if f["rule"] == "lone-surrogate"
+    ]
+    assert [row for row, _ in found] == [1, 2]
+    assert "a string holds a lone surrogate" in found[0][1]
+    assert rows[1]["messages"][0]["content"] == "Cut emoji \ud83d"  # the caller's object
+    report.to_json().encode("utf-8")
+    # Arrow-backed string columns refuse lone surrogates; object columns keep them.
+    frame = pandas.DataFrame(
+        {"prompt": ["ok", "half \ud83d"], "completion": [" a", " b"]}, dtype=object
+    )
+    framed = ftqa.check(frame)
+    assert [f["row"] for f in row_findings(framed) if f["rule"] == "lone-surrogate"] == [1]
 
 
 def test_hugging_face_dataset():

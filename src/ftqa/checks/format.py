@@ -30,7 +30,12 @@ RULES = (
     Rule("byte-order-mark", W, "The file starts with a UTF-8 byte order mark.", "safe"),
     Rule("duplicate-key", E, "A JSON object repeats a key; parsers disagree on which value wins."),
     Rule("non-standard-number", E, "NaN or Infinity, which JSON does not allow.", "unsafe"),
-    Rule("lone-surrogate", E, "A \\uD800-\\uDFFF escape without its pair.", "unsafe"),
+    Rule(
+        "lone-surrogate",
+        E,
+        "Text with a lone surrogate (U+D800-U+DFFF without its pair).",
+        "unsafe",
+    ),
     Rule("invalid-csv", E, "A CSV record the CSV parser cannot read."),
     Rule("wrong-column-count", E, "A CSV row with more or fewer cells than the header."),
     Rule("empty-file", E, "The file has no bytes."),

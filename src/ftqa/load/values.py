@@ -112,13 +112,7 @@ def _careful_parse(data: bytes) -> tuple[Any, list[Problem]]:
         )
     value, had_surrogates = _replace_surrogates(value)
     if had_surrogates or quirks.lost_surrogate:
-        problems.append(
-            Problem(
-                "lone-surrogate",
-                "a \\uD800-\\uDFFF escape without its pair: the text is not valid Unicode",
-                fatal=False,
-            )
-        )
+        problems.append(lone_surrogate_problem())
     return value, problems
 
 
@@ -133,6 +127,43 @@ def _too_deep(value: Any, limit: int = 1024) -> bool:
         elif isinstance(item, list):
             stack.extend((child, depth + 1) for child in item)
     return False
+
+
+def contains_lone_surrogate(value: Any, depth_limit: int = 1024) -> bool:
+    """True when a string anywhere in `value` (keys included) holds a lone surrogate. Python
+    objects handed over in memory can carry them; JSON text is checked while it is parsed."""
+    stack = [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, str):
+            if not item.isascii() and _has_surrogate(item):
+                return True
+        elif depth < depth_limit:
+            if isinstance(item, dict):
+                stack.extend((key, depth + 1) for key in item if isinstance(key, str))
+                stack.extend((child, depth + 1) for child in item.values())
+            elif isinstance(item, (list, tuple)):
+                stack.extend((child, depth + 1) for child in item)
+    return False
+
+
+ESCAPED_SURROGATE = "a \\uD800-\\uDFFF escape without its pair: the text is not valid Unicode"
+STRING_SURROGATE = (
+    "a string holds a lone surrogate (U+D800-U+DFFF without its pair): the text is not valid "
+    "Unicode and cannot be written as UTF-8"
+)
+
+
+def lone_surrogate_problem(message: str = ESCAPED_SURROGATE) -> Problem:
+    return Problem("lone-surrogate", message, fatal=False)
+
+
+def without_lone_surrogates(value: Any) -> Any:
+    """`value` with every lone surrogate replaced by U+FFFD (a new object; `value` is kept)."""
+    try:
+        return _replace_surrogates(value)[0]
+    except RecursionError:
+        return value
 
 
 def _has_surrogate(text: str) -> bool:
