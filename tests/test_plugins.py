@@ -402,6 +402,14 @@ class Crashy(ftqa.Checker):
             "    def finish(self):\n        raise RuntimeError('kaboom')\n", id="finish-plain"
         ),
         pytest.param("    def stats(self):\n        raise RuntimeError('kaboom')\n", id="stats"),
+        # Rust extensions panic through pyo3 with a BaseException subclass (PanicException).
+        pytest.param(
+            "    def check_record(self, record):\n"
+            "        class PanicException(BaseException):\n"
+            "            pass\n"
+            "        raise PanicException('kaboom from a Rust panic')\n",
+            id="check_record-base-exception",
+        ),
     ],
 )
 def test_checker_that_raises_is_marked_failed_and_others_run(

@@ -433,3 +433,31 @@ def test_epochs_rule_boundaries():
     assert openai_default_epochs(12500) == 2
     assert openai_default_epochs(12501) == 1
     assert openai_default_epochs(1_000_000) == 1
+
+
+def test_long_texts_are_counted_in_pieces_exactly_and_never_panic():
+    """tiktoken panics (a pyo3 PanicException) on runs of ~1M characters of one class
+    (tiktoken#15, #245); ftqa encodes long texts in pieces cut at pre-token boundaries."""
+    from ftqa.tokens.encodings import PIECE_CHARS, encode_in_pieces
+
+    encoding = load_encoding("o200k_base").encoding
+    words = " ".join(f"word{i % 977} and, more: text" for i in range(40_000))
+    assert len(words) > 3 * PIECE_CHARS
+    assert encode_in_pieces(encoding.encode_ordinary, words) == encoding.encode_ordinary(words)
+    hostile = " " * 1_200_000 + "x" + "\t" * 1_100_000
+    assert len(encode_in_pieces(encoding.encode_ordinary, hostile)) > 0
+
+
+def test_token_length_survives_a_row_that_crashes_tiktoken(tmp_path):
+    row = {
+        "messages": [
+            {"role": "user", "content": " " * 1_200_000 + "x"},
+            {"role": "assistant", "content": "^" * 1_100_000},
+        ]
+    }
+    path = tmp_path / "hostile.jsonl"
+    path.write_text(json.dumps(row) + "\n", encoding="utf-8")
+    report = ftqa.check(path, select=["token_length"])
+    (run,) = [run for run in report.checks if run.id == "token_length"]
+    assert run.status == "ran", run.note
+    assert report.stats["token_length"]["total"] > 0

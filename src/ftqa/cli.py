@@ -12,7 +12,7 @@ from typing import TextIO
 
 from ftqa import api
 from ftqa._version import __version__
-from ftqa.errors import FtqaError
+from ftqa.errors import FtqaError, is_crash
 from ftqa.finding import Severity
 from ftqa.formats import FORMATS
 from ftqa.load import Source
@@ -190,8 +190,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return EXIT_OK
-    except Exception as error:
-        if os.environ.get("FTQA_DEBUG"):
+    except BaseException as error:
+        if not is_crash(error) or os.environ.get("FTQA_DEBUG"):
             raise
         _fail(f"internal error: {type(error).__name__}: {error} (set FTQA_DEBUG=1 for details)")
         return EXIT_INTERNAL

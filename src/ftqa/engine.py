@@ -15,6 +15,7 @@ from typing import Any
 
 from ftqa.checker import CheckContext, Checker
 from ftqa.config import Settings
+from ftqa.errors import is_crash
 from ftqa.finding import Finding, Severity
 from ftqa.load import Source
 from ftqa.normalize import Normalizer
@@ -203,7 +204,9 @@ def _dispatch(record: Record, running: list[_Running], collector: _Collector) ->
         try:
             for finding in checker.check_record(record):
                 collector.add(finding)
-        except Exception as error:  # noqa: BLE001 - a faulty checker must not stop the others
+        except BaseException as error:  # a faulty checker must not stop the others
+            if not is_crash(error):
+                raise
             entry.error = f"{type(error).__name__}: {error}"
         entry.seconds += clock() - started
 
@@ -221,7 +224,9 @@ def _guard(
     try:
         for finding in produce(*args):
             collector.add(finding)
-    except Exception as error:  # noqa: BLE001 - a faulty checker must not stop the others
+    except BaseException as error:  # a faulty checker must not stop the others
+        if not is_crash(error):
+            raise
         entry.error = f"{type(error).__name__}: {error}"
     finally:
         entry.seconds += time.perf_counter() - started
@@ -232,7 +237,9 @@ def _guarded_call(entry: _Running, call: Callable[[], dict[str, Any]]) -> dict[s
         return {}
     try:
         return dict(call())
-    except Exception as error:  # noqa: BLE001 - a faulty checker must not stop the others
+    except BaseException as error:  # a faulty checker must not stop the others
+        if not is_crash(error):
+            raise
         entry.error = f"{type(error).__name__}: {error}"
         return {}
 

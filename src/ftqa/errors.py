@@ -45,3 +45,14 @@ class DatasetRejected(FtqaError):
             f"{summary.infos} infos at or above the fail level"
         )
         self.report = report
+
+
+# Not failures of a checker or a library: these must always propagate.
+_CONTROL_FLOW = (KeyboardInterrupt, SystemExit, GeneratorExit)
+
+
+def is_crash(error: BaseException) -> bool:
+    """True for an error a guard should contain: any `Exception`, and also the panics that Rust
+    extensions (tiktoken, tokenizers, rensa, ...) raise through pyo3 as `PanicException`, which
+    derives from `BaseException` so that `except Exception` does not catch it."""
+    return not isinstance(error, _CONTROL_FLOW)

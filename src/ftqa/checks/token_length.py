@@ -41,6 +41,7 @@ from ftqa.records import Message, Record
 from ftqa.tokens import (
     Profile,
     ProfileConfig,
+    TiktokenTokenizer,
     UnknownProfileError,
     get_profile,
     profile_data,
@@ -143,9 +144,8 @@ class _Counter:
     def __init__(self, profile: Profile) -> None:
         self.profile = profile
         tokenizer = profile.tokenizer
-        encoding = getattr(tokenizer, "encoding", None)
         self.encode: Callable[[str], list[int]] | None = (
-            encoding.encode_ordinary if encoding is not None else None
+            tokenizer.encoder() if isinstance(tokenizer, TiktokenTokenizer) else None
         )
         self.counter: Callable[[str], int] = tokenizer.count
         self.memo: dict[str, int] = {}

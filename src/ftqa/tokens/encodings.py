@@ -27,6 +27,7 @@ import math
 import os
 import tempfile
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -119,7 +120,58 @@ class TiktokenTokenizer:
         return frozenset(self.encoding.special_tokens_set)
 
     def count(self, text: str) -> int:
-        return len(self.encoding.encode_ordinary(text))
+        return len(encode_in_pieces(self.encoding.encode_ordinary, text))
+
+    def encoder(self) -> Callable[[str], list[int]]:
+        """`encode_ordinary`, made safe for texts of any length (see `encode_in_pieces`)."""
+        encode = self.encoding.encode_ordinary
+
+        def encode_any(text: str) -> list[int]:
+            if len(text) <= PIECE_CHARS:
+                return encode(text)  # type: ignore[no-any-return]
+            return encode_in_pieces(encode, text)
+
+        return encode_any
+
+
+# tiktoken's regex engine (fancy-regex) overflows its stack, and panics, on a run of about a
+# million characters of one class (spaces, tabs, `^`...): tiktoken issues #15 and #245. Longer
+# texts are encoded in pieces of at most this many characters, cut where the pre-tokenizer
+# would cut anyway when such a place exists, so counts stay exact for ordinary text.
+PIECE_CHARS = 100_000
+
+
+def encode_in_pieces(encode: Callable[[str], list[int]], text: str) -> list[int]:
+    if len(text) <= PIECE_CHARS:
+        return encode(text)
+    tokens: list[int] = []
+    start = 0
+    while start < len(text):
+        end = _piece_end(text, start)
+        tokens.extend(encode(text[start:end]))
+        start = end
+    return tokens
+
+
+def _piece_end(text: str, start: int) -> int:
+    """Where the piece from `start` ends: before a space that starts a word (a boundary of
+    tiktoken's pre-tokenizer: ` word` is one pre-token), else before any whitespace, else at
+    the limit (a pathological run; the count may then differ by a token per cut)."""
+    limit = start + PIECE_CHARS
+    if limit >= len(text):
+        return len(text)
+    floor = start + PIECE_CHARS // 2
+    cut = limit
+    while cut > floor:
+        if text[cut] == " " and text[cut + 1 : cut + 2].isalnum() and not text[cut - 1].isspace():
+            return cut
+        cut -= 1
+    cut = limit
+    while cut > floor:
+        if text[cut].isspace() and not text[cut - 1].isspace():
+            return cut
+        cut -= 1
+    return limit
 
 
 @dataclass(frozen=True, slots=True)
