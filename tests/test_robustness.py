@@ -62,6 +62,8 @@ def physical_lines(data: bytes) -> int:
 
 
 def assert_valid_report(report: ftqa.Report) -> dict[str, Any]:
+    failed = {run.id: run.note for run in report.checks if run.status == "failed"}
+    assert not failed, f"checkers crashed: {failed}"
     text = render_json(report)
     decoded = json.loads(text.encode("utf-8").decode("utf-8"))  # strict UTF-8 both ways
     render_markdown(report).encode("utf-8")  # HTML (slow: charts) has its own tests below
@@ -415,6 +417,20 @@ def test_json_rows_are_checked_each_on_its_own_line(work, layout, rows, ascii_on
                 assert "invalid-utf8" in rules, line_text
             elif decoded_has_lone_surrogate(line_text):
                 assert "lone-surrogate" in rules, line_text
+
+
+@pytest.mark.parametrize("layout", ["jsonl", "json-array"])
+@FAST
+@given(rows=rows_strategy, ascii_only=st.booleans())
+def test_every_checker_survives_arbitrary_rows(work, layout, rows, ascii_only):
+    """Each checker sees whatever shape a row has (mixed formats, wrong types, odd text): none
+    may crash (a crash marks the checker failed in the report), and the report stays valid."""
+    array = layout == "json-array"
+    encoded = [dump(row, ascii_only).encode("utf-8", "surrogatepass") for row in rows]
+    path = work / ("every.json" if array else "every.jsonl")
+    write_rows(path, encoded, array)
+    report = ftqa.check(path, validation=path)
+    assert_valid_report(report)
 
 
 # --------------------------------------------------------------------------------------------
