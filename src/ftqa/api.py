@@ -8,10 +8,11 @@ from pathlib import Path
 from typing import Any
 
 from ftqa.config import load_settings
-from ftqa.engine import Inputs, ProgressHook, run
+from ftqa.engine import Inputs, ProgressHook
 from ftqa.errors import DatasetRejected
 from ftqa.finding import Severity
 from ftqa.load import Limits, Source, open_memory, open_path
+from ftqa.parallel import run
 from ftqa.report import Report
 
 PathLike = str | os.PathLike[str]

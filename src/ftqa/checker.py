@@ -76,7 +76,11 @@ class Checker:
     change, for caches), `order` (checkers run in (order, id) order on each row, so a checker
     may read what an earlier one put in `record.cache` / `record.measures`),
     `sees_unreadable_rows` (also receive rows that could not be read), `sees_references`
-    (also receive rows of `--reference` files, which carry `split == "reference"`).
+    (also receive rows of `--reference` files, which carry `split == "reference"`), `isolated`
+    (needs nothing another checker computes for it and writes no `record.measures`; memo values
+    in `record.cache` that any checker would compute the same way may be shared: on large file
+    inputs ftqa may then run it in a worker process, in parallel with the others; see
+    docs/parallel.md).
     """
 
     id: ClassVar[str]
@@ -87,6 +91,7 @@ class Checker:
     order: ClassVar[int] = 100
     sees_unreadable_rows: ClassVar[bool] = False
     sees_references: ClassVar[bool] = False
+    isolated: ClassVar[bool] = False
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)

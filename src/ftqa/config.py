@@ -8,7 +8,7 @@ own options. An unknown key anywhere is a `ConfigError` that names it.
 from __future__ import annotations
 
 import sys
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -207,6 +207,19 @@ def settings_from_mapping(data: Mapping[str, Any], origin: str = "configuration"
     except ValidationError as error:
         raise ConfigError(_error_text(error, origin, spelling)) from error
     return Settings(settings_globals, tables, options, origin)
+
+
+def settings_to_mapping(settings: Settings, check_ids: Iterable[str]) -> dict[str, Any]:
+    """Resolved settings as a plain JSON mapping that `settings_from_mapping` reads back: the
+    global settings plus the tables of `check_ids` (enabled, severity and every option)."""
+    data: dict[str, Any] = settings.globals.model_dump(mode="json")
+    for check_id in check_ids:
+        table = settings.tables.get(check_id, CheckerTable())
+        data[check_id] = {
+            **settings.options_for(check_id).model_dump(mode="json", by_alias=True),
+            **table.model_dump(mode="json"),
+        }
+    return data
 
 
 def read_config_file(path: Path) -> dict[str, Any]:

@@ -72,7 +72,16 @@ class Inputs:
     collect_examples: bool = False
 
 
-def run(inputs: Inputs, settings: Settings, progress: ProgressHook | None = None) -> Report:
+def run(
+    inputs: Inputs,
+    settings: Settings,
+    progress: ProgressHook | None = None,
+    *,
+    only: frozenset[str] | None = None,
+    skip: frozenset[str] = frozenset(),
+) -> Report:
+    """One pass over `inputs` with every active checker (restricted to the ids in `only`, minus
+    those in `skip`, when given: `ftqa.parallel` runs isolated checkers in a worker process)."""
     context = CheckContext(
         files=tuple(source.path for source in inputs.train),
         validation_files=tuple(source.path for source in inputs.validation),
@@ -81,7 +90,11 @@ def run(inputs: Inputs, settings: Settings, progress: ProgressHook | None = None
         model=inputs.model,
         epochs=inputs.epochs,
     )
-    selected = [cls for cls in settings.candidates() if settings.checker_active(cls)]
+    selected = [
+        cls
+        for cls in settings.candidates()
+        if settings.checker_active(cls) and (only is None or cls.id in only) and cls.id not in skip
+    ]
     running = [
         _Running(cls(settings.options_for(cls.id), context))
         for cls in sorted(selected, key=lambda cls: (cls.order, cls.id))

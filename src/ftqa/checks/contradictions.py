@@ -177,6 +177,7 @@ class ContradictionsChecker(Checker):
     id = "contradictions"
     summary = "The same or an equivalent prompt with conflicting answers, labels or preferences."
     version = "1"
+    isolated = True  # reads and writes no other checker's per-row values
     rules = (
         Rule(
             "conflicting-answers",

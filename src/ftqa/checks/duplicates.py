@@ -54,6 +54,7 @@ class DuplicatesOptions(Options):
 class DuplicatesChecker(Checker):
     id = "duplicates"
     summary = "Rows that are the same example after normalization."
+    isolated = True  # reads and writes no other checker's per-row values
     version = "1"
     rules = (
         Rule(

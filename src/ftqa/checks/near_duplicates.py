@@ -79,6 +79,7 @@ class NearDuplicatesChecker(Checker):
     id = "near_duplicates"
     summary = "Clusters of rows that are almost the same example (MinHash LSH)."
     version = "1"
+    isolated = True  # reads and writes no other checker's per-row values
     rules = (
         Rule(
             "near-duplicate",

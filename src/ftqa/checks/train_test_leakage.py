@@ -76,6 +76,7 @@ class TrainTestLeakageOptions(Options):
 class TrainTestLeakageChecker(Checker):
     id = "train_test_leakage"
     summary = "Validation rows that repeat training rows; training rows containing reference text."
+    isolated = True  # reads and writes no other checker's per-row values
     version = "1"
     sees_references = True
     sees_unreadable_rows = True  # reference rows need not be objects (e.g. arrays of strings)

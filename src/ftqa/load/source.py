@@ -59,10 +59,13 @@ ProgressCallback = Callable[[int], None]
 class Source:
     """One input. Iterate `records()` once; `sha256` is complete when iteration ends."""
 
-    def __init__(self, path: str, kind: str, size: int | None) -> None:
+    def __init__(
+        self, path: str, kind: str, size: int | None, limits: Limits | None = None
+    ) -> None:
         self.path = path
         self.kind = kind
         self.size = size
+        self.limits = limits  # set for files, so the file can be opened again
         self._hasher = hashlib.sha256()
         self._reader: HashingReader | None = None
         self._records: Callable[[], Iterator[Record]] = iter
@@ -109,7 +112,7 @@ def open_path(path: str | os.PathLike[str], limits: Limits | None = None) -> Sou
     info = _stat_regular_file(name)
     compressed, head = _sniff(name, limits)
     kind = _kind(name, head, compressed)
-    source = Source(name, kind, info.st_size)
+    source = Source(name, kind, info.st_size, limits)
 
     def records() -> Iterator[Record]:
         try:
