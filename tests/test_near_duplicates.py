@@ -286,3 +286,26 @@ def test_shingles_match_a_reference_tokenizer(texts, n):
         for value, gram in zip(got, expected, strict=True):
             assert seen.setdefault(value, gram) == gram  # one hash, one n-gram
     assert len(set(seen.values())) == len(seen)  # one n-gram, one hash
+
+
+def test_rows_without_text_are_signed_in_small_batches(tmp_path: Path):
+    """Signatures leave rensa as Python lists, so batches must stay small even when rows carry
+    no text (batches used to grow by characters only: 200,000 `{}` rows took 1.3 GB)."""
+    path = tmp_path / "empty.jsonl"
+    path.write_text("{}\n" * 150_000, encoding="utf-8")
+    code = (
+        "import resource, sys, ftqa\n"
+        "report = ftqa.check(sys.argv[1], select=['near_duplicates'])\n"
+        "assert [r.status for r in report.checks if r.id == 'near_duplicates'] == ['ran']\n"
+        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code, str(path)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    peak_mb = int(result.stdout.split()[-1]) / 1024  # Linux reports KiB
+    assert peak_mb < 450, f"peak RSS {peak_mb:.0f} MB"

@@ -37,7 +37,7 @@ from ftqa.dedup import (
     scope_text,
 )
 from ftqa.dedup.scope import cached_parts, excerpt_of
-from ftqa.dedup.shingles import CHUNK_CHARS, shingle_hashes
+from ftqa.dedup.shingles import CHUNK_CHARS, CHUNK_TEXTS, shingle_hashes
 from ftqa.finding import Finding, Severity
 from ftqa.records import Record
 
@@ -379,7 +379,7 @@ class _GramStore:
     def add(self, text: str) -> None:
         self._pending.append(text)
         self._pending_chars += len(text)
-        if self._pending_chars >= CHUNK_CHARS:
+        if self._pending_chars >= CHUNK_CHARS or len(self._pending) >= CHUNK_TEXTS:
             self._flush()
 
     def _flush(self) -> None:

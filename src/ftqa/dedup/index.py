@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ftqa.dedup import cluster, minhash
-from ftqa.dedup.shingles import CHUNK_CHARS, shingle_hashes
+from ftqa.dedup.shingles import CHUNK_CHARS, CHUNK_TEXTS, shingle_hashes
 from ftqa.records import Record
 
 EXCERPT_BYTES = 96
@@ -138,7 +138,7 @@ class SignatureIndex:
         self._pending.append(text)
         self._count += 1
         self._pending_chars += len(text)
-        if self._pending_chars >= CHUNK_CHARS:
+        if self._pending_chars >= CHUNK_CHARS or len(self._pending) >= CHUNK_TEXTS:
             self._flush()
 
     def _flush(self) -> None:

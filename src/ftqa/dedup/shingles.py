@@ -26,6 +26,9 @@ GOLDEN = U64(0x9E3779B97F4A7C15)
 PAD = U64(0x5BD1E9955BD1E995)
 MAX_TEXT_CHARS = 1 << 20  # a longer text is shingled on its first MAX_TEXT_CHARS characters
 CHUNK_CHARS = 1 << 20  # callers batch texts up to about this many characters
+# ... or this many texts, so a file of empty or tiny rows still goes in small batches (a
+# batch's signatures pass through Python lists on their way out of rensa).
+CHUNK_TEXTS = 2048
 
 NONE, WORD, SINGLE = 0, 1, 2
 _SINGLE_RANGES = (
