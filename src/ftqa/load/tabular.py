@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import math
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from typing import Any, BinaryIO
 
@@ -93,7 +94,7 @@ def read_csv(path: str, stream: BinaryIO, limits: Limits, delimiter: str = ",") 
                         )
                     ],
                 )
-            repeated = sorted({name for name in header if header.count(name) > 1})
+            repeated = sorted(name for name, seen in Counter(header).items() if seen > 1)
             if repeated:
                 yield Record(
                     file=path,
