@@ -836,3 +836,31 @@ def test_dataset_sha256_is_the_file_as_stored(tmp_path: Path, compressed: bool):
     assert report.dataset.sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
     assert report.dataset.rows == 30_001
     assert lines_of(report, "truncated-last-line") == [30_001]
+
+
+def test_json_array_elements_sharing_a_line_are_located_by_row(tmp_path):
+    bad = '{"messages": []}'
+    good = json.dumps(GOOD)
+    path = tmp_path / "mixed.json"
+    # elements 0 and 1 start on line 2; element 2 alone on line 3; 3 and 4 on line 4
+    path.write_text(f"[\n{bad}, {good},\n{bad},\n{good}, {bad}\n]\n")
+    report = ftqa.check(path, select=["format"])
+    located = sorted((f.row, f.line) for f in report.findings if f.rule == "empty-content")
+    assert located == [(0, None), (2, 3), (4, None)]
+    minified = tmp_path / "minified.json"
+    minified.write_text(json.dumps([GOOD, {"messages": []}, GOOD]))
+    (finding,) = [f for f in ftqa.check(minified).findings if f.rule == "empty-content"]
+    assert (finding.row, finding.line) == (1, None)
+    assert "minified.json[row 1]" in render_terminal_text(ftqa.check(minified))
+
+
+def render_terminal_text(report: ftqa.Report) -> str:
+    import io
+
+    from rich.console import Console
+
+    from ftqa.render.terminal import render_terminal
+
+    buffer = io.StringIO()
+    render_terminal(report, Console(file=buffer, width=200, no_color=True), 5, {})
+    return buffer.getvalue()

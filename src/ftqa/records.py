@@ -60,6 +60,8 @@ class Record:
 
     file: str
     row: int
+    # 1-based physical line; None for in-memory rows, Parquet, and JSON-array elements that
+    # share their first line with another element (a minified array): `row` locates those.
     line: int | None
     raw: Any = None
     split: str = "train"

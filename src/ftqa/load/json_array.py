@@ -33,6 +33,31 @@ class _Element:
 
 def read_json_array(path: str, stream: BinaryIO, limits: Limits) -> Iterator[Record]:
     """Yield one record per top-level array element."""
+    yield from _located(_elements(path, stream, limits))
+
+
+def _located(records: Iterator[Record]) -> Iterator[Record]:
+    """Elements that start on the same line as another element get no line: in a minified array
+    every element is on line 1, and `row` (the element's index) is what tells them apart."""
+    held: Record | None = None
+    crowded = -1
+    for record in records:
+        if record.row < 0:  # notices about the file pass through
+            yield record
+            continue
+        if held is not None:
+            if record.line == held.line:
+                crowded = record.line
+                held.line = None
+            yield held
+        if record.line == crowded:
+            record.line = None
+        held = record
+    if held is not None:
+        yield held
+
+
+def _elements(path: str, stream: BinaryIO, limits: Limits) -> Iterator[Record]:
     scanner = _Scanner(path, limits)
     first = True
     while True:

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from ftqa.finding import Finding, Severity
 from ftqa.render.safe import terminal_text
+from ftqa.render.words import tally
 from ftqa.report import Report
 
 COMMANDS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
@@ -69,8 +70,7 @@ def render_github(report: Report) -> str:
     summary = report.summary
     verdict = "passed" if summary.passed else "FAILED"
     lines.append(
-        f"ftqa {verdict}: {summary.errors} errors, {summary.warnings} warnings, "
-        f"{summary.infos} infos in {terminal_text(report.dataset.path)} "
+        f"ftqa {verdict}: {tally(summary)} in {terminal_text(report.dataset.path)} "
         f"({report.dataset.rows} rows)"
     )
     return "\n".join(lines) + "\n"

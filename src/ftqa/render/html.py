@@ -17,6 +17,7 @@ from typing import Any
 from ftqa.finding import Finding
 from ftqa.render import charts
 from ftqa.render.safe import html_text
+from ftqa.render.words import counted
 from ftqa.report import DatasetInfo, Report
 
 CSP = "default-src 'none'; style-src 'unsafe-inline'"
@@ -142,9 +143,9 @@ def _verdict(report: Report) -> list[str]:
     verdict = "pass" if summary.passed else "fail"
     parts = [
         f"<div class='verdict {verdict}'><strong>{'PASSED' if summary.passed else 'FAILED'}"
-        f"</strong><span><span class=error>{summary.errors:,} errors</span>, "
-        f"<span class=warning>{summary.warnings:,} warnings</span>, "
-        f"<span class=info>{summary.infos:,} infos</span> · fails on "
+        f"</strong><span><span class=error>{counted(summary.errors, 'error')}</span>, "
+        f"<span class=warning>{counted(summary.warnings, 'warning')}</span>, "
+        f"<span class=info>{counted(summary.infos, 'info')}</span> · fails on "
         f"{_e(summary.fail_on.value)} and above</span></div>",
         "<div class=cards>",
     ]

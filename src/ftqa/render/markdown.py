@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ftqa.render.safe import markdown_text
+from ftqa.render.words import tally
 from ftqa.report import Report
 
 MAX_ROWS_PER_RULE = 20
@@ -24,8 +25,7 @@ def render_markdown(report: Report) -> str:
     lines = [
         "# ftqa report",
         "",
-        f"**{verdict}**: {summary.errors} errors, {summary.warnings} warnings, "
-        f"{summary.infos} infos (fails on {summary.fail_on.value})",
+        f"**{verdict}**: {tally(summary)} (fails on {summary.fail_on.value})",
         "",
         f"- Dataset: `{markdown_text(dataset.path)}` ({dataset.rows} rows, "
         f"format {dataset.format or 'unknown'}, sha256 `{dataset.sha256[:12]}`)",

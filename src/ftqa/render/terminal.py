@@ -11,6 +11,7 @@ from rich.text import Text
 
 from ftqa.finding import Finding, Severity
 from ftqa.render.safe import terminal_text
+from ftqa.render.words import tally
 from ftqa.report import Report
 
 STYLES = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
@@ -127,8 +128,5 @@ def _verdict(report: Report) -> Text:
         text.append("✓ PASSED", style="bold green")
     else:
         text.append("✗ FAILED", style="bold red")
-    text.append(
-        f"  {summary.errors} errors, {summary.warnings} warnings, {summary.infos} infos"
-        f"  (fails on {summary.fail_on.value} and above)"
-    )
+    text.append(f"  {tally(summary)}  (fails on {summary.fail_on.value} and above)")
     return text
