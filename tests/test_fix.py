@@ -174,3 +174,19 @@ def test_unknown_only_selector_is_a_usage_error(tmp_path: Path):
     result = run_cli("fix", str(source), "--output", str(tmp_path / "c.jsonl"), "--only", "nope")
     assert result.returncode == 2
     assert "nope" in result.stderr
+
+
+def test_fixes_every_row_beyond_the_report_cap_and_honours_config_selection(tmp_path: Path):
+    """The report lists at most max-findings-per-rule findings per rule; a fix must still apply
+    to every row, and rules the configuration turns off stay unfixed."""
+    good = json.dumps(
+        {"messages": [{"role": "user", "content": "q"}, {"role": "assistant", "content": "a"}]}
+    )
+    lines = [good if i % 3 == 0 else "{broken" for i in range(3_000)]
+    source = tmp_path / "broken.jsonl"
+    source.write_text("\n".join(lines) + "\n\n", encoding="utf-8")
+    (tmp_path / "ftqa.toml").write_text('max-findings-per-rule = 10\nignore = ["blank-line"]\n')
+    summary = fix_dataset(source, tmp_path / "out.jsonl", unsafe=True)
+    assert summary.rows_quarantined == 2_000
+    assert summary.rows_out == 1_000
+    assert (tmp_path / "out.jsonl").read_text(encoding="utf-8").endswith(good + "\n\n")

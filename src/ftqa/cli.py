@@ -19,6 +19,7 @@ from ftqa.load import Source
 from ftqa.registry import checkers, rule_summaries
 from ftqa.render import TEXT_RENDERERS
 from ftqa.render.safe import terminal_text
+from ftqa.render.words import counted
 from ftqa.report import Report
 from ftqa.train import cli as train_cli
 
@@ -256,7 +257,7 @@ def _fix(args: argparse.Namespace) -> int:
     print(
         f"{terminal_text(args.path)}: {summary.rows_in} rows in, {summary.rows_out} written to "
         f"{terminal_text(summary.output)}, {summary.rows_quarantined} quarantined to "
-        f"{terminal_text(summary.quarantine)}; {summary.edits} edits "
+        f"{terminal_text(summary.quarantine)}; {counted(summary.edits, 'edit')} "
         f"(log: {terminal_text(summary.log)})"
     )
     for rule, count in sorted(summary.by_rule.items()):
