@@ -100,6 +100,22 @@ def test_worker_report_equals_a_single_pass(dataset: tuple[Path, Path, Path]):
     assert all(count <= 3 for count in _listed(split).values())
 
 
+def test_worker_reads_reference_files_too():
+    folder = DATA / "train_test_leakage"
+    args = (
+        str(folder / "train.jsonl"),
+        "--validation",
+        str(folder / "validation.jsonl"),
+        "--reference",
+        str(folder / "reference_strings.jsonl"),
+        str(folder / "reference_array.json"),
+    )
+    split = _cli_report("1", *args)
+    assert _without_timings(split) == _without_timings(_cli_report("0", *args))
+    rules = split["stats"]["findings_by_rule"]
+    assert any(key.startswith("train_test_leakage/") for key in rules), rules
+
+
 def _listed(report: dict[str, Any]) -> dict[str, int]:
     listed: dict[str, int] = {}
     for finding in report["findings"]:

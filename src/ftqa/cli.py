@@ -86,10 +86,11 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--quiet", action="store_true", help="no progress bar")
     check.add_argument(
         "--reference",
-        action="append",
+        action="extend",
+        nargs="+",
         default=[],
         metavar="PATH",
-        help="held-out or benchmark file to test contamination against",
+        help="held-out or benchmark files to test contamination against (repeatable)",
     )
     check.add_argument(
         "--model", metavar="NAME", help="target model profile: tokenizer, context limit and price"
