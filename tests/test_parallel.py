@@ -190,6 +190,10 @@ def test_when_a_worker_is_used(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     assert plan(on_file, only_isolated) == frozenset()  # nothing to run beside them
     monkeypatch.setenv("FTQA_PARALLEL", "0")
     assert plan(on_file, settings) == frozenset()
+    monkeypatch.setenv("FTQA_PARALLEL", "sometimes")  # not understood: auto
+    assert plan(on_file, settings) == frozenset()
+    monkeypatch.setenv("FTQA_PARALLEL", "Yes")
+    assert plan(on_file, settings) == isolated
 
 
 def test_api_results_match_with_and_without_worker(

@@ -12,8 +12,9 @@ inherits no threads or loaded models, and scripts that call `ftqa.check` need no
 checker ids to run. If the worker cannot start or fails, its checkers run here after the main
 pass, so a report always covers every selected checker.
 
-`FTQA_PARALLEL`: `auto` (default: files of 16 MB or more, at least 2 CPUs), `1` (whenever
-there is something to split), `0` (never).
+`FTQA_PARALLEL`: `auto` (default, and any unrecognised value: files of 16 MB or more, at least
+2 CPUs), `1`/`yes`/`on`/`true` (whenever there is something to split), `0`/`no`/`off`/`false`
+(never).
 """
 
 from __future__ import annotations
@@ -76,11 +77,12 @@ def plan(inputs: Inputs, settings: Settings) -> frozenset[str]:
     mode = os.environ.get(MODE_VARIABLE, "auto").strip().lower()
     if mode in ("0", "no", "off", "false", "never"):
         return frozenset()
+    always = mode in ("1", "yes", "on", "true", "always")
     sources = [*inputs.train, *inputs.validation, *inputs.references]
     if not sources or any(source.limits is None for source in sources):
         return frozenset()  # in-memory data cannot be read again by another process
     small = sum(source.size or 0 for source in sources) < MIN_BYTES
-    if mode == "auto" and (small or _cpus() < 2):
+    if not always and (small or _cpus() < 2):
         return frozenset()
     active = [cls for cls in settings.candidates() if settings.checker_active(cls)]
     isolated = frozenset(cls.id for cls in active if cls.isolated)
