@@ -50,7 +50,7 @@ def run(inputs: Inputs, settings: Settings, progress: ProgressHook | None = None
     try:
         main = run_pass(inputs, settings, progress, skip=apart)
         other = worker.result() if worker is not None else None
-        if worker is not None:
+        if worker is not None and other is None:
             failure = worker.failure()
     finally:
         if worker is not None:

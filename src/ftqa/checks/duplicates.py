@@ -18,7 +18,7 @@ from pydantic import Field
 
 from ftqa.checker import Checker, Drop, Edit, Options, Rule
 from ftqa.dedup import KeyIndex, Normalization, RowLog, Scope, clusters, scope_key
-from ftqa.dedup.findings import by_file, listing, place, removal
+from ftqa.dedup.findings import by_file, group_location, listing, place
 from ftqa.dedup.scope import cached_parts, excerpt_of
 from ftqa.finding import Finding, Severity
 from ftqa.records import Record
@@ -116,18 +116,7 @@ class DuplicatesChecker(Checker):
                 )
             if elsewhere and group.first:
                 message += f"; also repeated at {', '.join(elsewhere)}"
-            first = indices[0]
-            yield self.finding(
-                "exact-duplicate",
-                message,
-                file=group.file,
-                line=log.line_of(first),
-                row=log.row[first],
-                rows=group.rows(log),
-                lines=group.lines(log),
-                evidence=log.excerpt(kept) or None,
-                fix=removal(log, first, len(indices) - 1),
-            )
+            yield self.finding("exact-duplicate", message, **group_location(log, group, kept))
 
     def stats(self) -> dict[str, Any]:
         labels = getattr(self, "_labels", None)

@@ -31,7 +31,7 @@ from ftqa.dedup import (
     scope_key,
     scope_text,
 )
-from ftqa.dedup.findings import by_file, listing, place, removal
+from ftqa.dedup.findings import by_file, group_location, listing, place
 from ftqa.dedup.scope import cached_parts, excerpt_of
 from ftqa.finding import Finding, Severity
 from ftqa.records import Record
@@ -200,18 +200,7 @@ class NearDuplicatesChecker(Checker):
                     f"{head}: {listing(log, indices, similarity)} are near duplicates of "
                     f"{log.where(kept)} (kept there)"
                 )
-            first = indices[0]
-            yield self.finding(
-                "near-duplicate",
-                message,
-                file=group.file,
-                line=log.line_of(first),
-                row=log.row[first],
-                rows=group.rows(log),
-                lines=group.lines(log),
-                evidence=log.excerpt(kept) or None,
-                fix=removal(log, first, len(indices) - 1),
-            )
+            yield self.finding("near-duplicate", message, **group_location(log, group, kept))
 
     def _summarize(
         self, labels: np.ndarray, splits: np.ndarray, reported: int, pairs: int, candidates: int

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -78,3 +79,18 @@ def removal(log: RowLog, kept: int, repeats: int) -> str | None:
         return None
     noun = "repeat" if repeats == 1 else "repeats"
     return f"keep {place(log, kept)}, remove the {repeats} {noun} (ftqa fix --dedupe)"
+
+
+def group_location(log: RowLog, group: FileGroup, kept: int) -> dict[str, Any]:
+    """Where a group finding points, as `Checker.finding` keywords: its first member's file,
+    line and row, every member's rows and lines, the kept row's excerpt and the removal fix."""
+    first = int(group.members[0])
+    return {
+        "file": group.file,
+        "line": log.line_of(first),
+        "row": log.row[first],
+        "rows": group.rows(log),
+        "lines": group.lines(log),
+        "evidence": log.excerpt(kept) or None,
+        "fix": removal(log, first, len(group.members) - 1),
+    }
