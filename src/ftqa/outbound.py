@@ -1,0 +1,273 @@
+"""The outbound-text layer: every string that comes from a dataset and leaves ftqa passes here.
+
+`outbound(text)` masks credentials and personal data with the same detectors the `secrets` and
+`pii` checkers use (`ftqa.detect`), masks what is left of a token that an earlier cut split
+(`… sk-proj-Ab3d…`), and makes control, bidi, zero-width and separator characters visible. The
+result is plain text that is safe to print, store and render; each renderer adds its format's
+escaping on top (`ftqa.render.safe`).
+
+Where it is applied (chokepoints rather than call sites):
+- every `Finding` (message, field, evidence, fix) through the model's validators, whoever
+  builds it; `Checker.finding` clips evidence with `clip`, which masks before it cuts;
+- every `Report` (statistics, recommendations, checker notes, cost) through its validators,
+  and the per-example table when it is attached;
+- chart labels, the `split` manifest, stderr messages, and change logs (`change_text`).
+File paths only get `visible`: they are the user's own names and locate findings.
+
+A masked credential keeps at most its public prefix (`sk-proj-…[redacted 100 chars]`); personal
+data keeps the checker's masked form (`[email j…@gmail.com]`, `[card •••• 1881 (Visa)]`).
+`outbound` is idempotent, and strings that cannot hold anything cost a few microseconds: a
+byte-level pre-filter decides, and short strings are cached.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections.abc import Mapping
+from functools import lru_cache
+from typing import Any
+
+from ftqa.detect.pii import default_pii_detector
+from ftqa.detect.scan import replace_spans
+from ftqa.detect.secret_shapes import PUBLIC_PREFIXES
+from ftqa.detect.secrets import default_detector
+from ftqa.text import (
+    EXCERPT_CHARS,
+    clean_text,
+    show_hidden,
+    token_safe_cut,
+    token_safe_start,
+)
+
+CACHED_CHARS = 1024
+# Context scanned on each side of a clipped window, so a credential that the window cuts is
+# still recognised whole.
+CONTEXT_CHARS = 1024
+PII_PREFIX = {
+    "email-address": "email ",
+    "phone-number": "phone ",
+    "card-number": "card ",
+    "iban": "IBAN ",
+    "ip-address": "IP ",
+    "national-id": "",
+}
+CUT = "[…]"
+
+Span = tuple[int, int, str]
+
+
+def outbound(text: str) -> str:
+    """`text` safe to leave ftqa: secrets and personal data masked, the fragment of a token
+    that touches a `…` cut mark masked, hidden characters visible."""
+    if len(text) <= CACHED_CHARS:
+        return _cached(text, False)
+    return _outbound(text, False)
+
+
+def outbound_excerpt(text: str) -> str:
+    """`outbound` for an excerpt (evidence, change-log sides): the start and end of the string
+    are treated as cuts too, since whoever made the excerpt may have cut a token there."""
+    if len(text) <= CACHED_CHARS:
+        return _cached(text, True)
+    return _outbound(text, True)
+
+
+@lru_cache(maxsize=1 << 16)
+def _cached(text: str, edges: bool) -> str:
+    return _outbound(text, edges)
+
+
+def _outbound(text: str, edges: bool) -> str:
+    text = clean_text(text)
+    spans = sensitive_spans(text)
+    if spans:
+        text = replace_spans(text, spans)
+    return show_hidden(mask_cut_fragments(text, edges))
+
+
+def visible(text: str) -> str:
+    """For names that locate findings (file paths): surrogates replaced and hidden characters
+    made visible, nothing masked."""
+    return show_hidden(clean_text(text))
+
+
+def sensitive_spans(text: str) -> list[Span]:
+    """(start, end, replacement) of every credential and personal-data item in `text`."""
+    spans: list[Span] = [
+        (secret.start, secret.end, secret.masked(text)) for secret in default_detector().find(text)
+    ]
+    for item in default_pii_detector().find(text):
+        if not any(start < item.end and item.start < end for start, end, _ in spans):
+            spans.append((item.start, item.end, f"[{PII_PREFIX[item.rule]}{item.shown}]"))
+    return spans
+
+
+def clip(text: str, limit: int = EXCERPT_CHARS) -> str:
+    """An excerpt of the start of `text`, at most about `limit` characters, masked *before* it
+    is cut (so a cut cannot leave a recognisable fragment of a secret)."""
+    return window(text, 0, limit, limit)
+
+
+def window(text: str, start: int, end: int, limit: int | None = None) -> str:
+    """`text[start:end]` made safe: the window never starts or ends inside a token, a
+    credential or personal-data item overlapping it is replaced whole (even where it reaches
+    past the window), `…` marks a cut, and the result has at most `limit` characters (when
+    given). Masking happens before cutting, so no cut can leave a fragment of a secret."""
+    text = clean_text(text).replace("\r\n", "\n")
+    start, end = max(0, start), min(len(text), end)
+    low, high = max(0, start - CONTEXT_CHARS), min(len(text), end + CONTEXT_CHARS)
+    region = text[low:high]
+    spans = sorted(sensitive_spans(region))
+    first, stop = start - low, end - low
+    for span_start, span_end, _ in spans:
+        if span_start < first < span_end:
+            first = span_start  # the window starts inside a detected item: show it masked
+        if span_start < stop < span_end:
+            stop = span_end
+    first = token_safe_start(region, first)
+    stop = token_safe_cut(region, stop)
+    pieces: list[str] = []
+    masks: list[tuple[int, int]] = []  # where replacements sit in the output
+    size = 0
+    position = first
+    for span_start, span_end, replacement in spans:
+        if span_end <= position or span_start >= stop:
+            continue
+        if span_start > position:
+            pieces.append(region[position:span_start])
+            size += span_start - position
+        pieces.append(replacement)
+        masks.append((size, size + len(replacement)))
+        size += len(replacement)
+        position = span_end
+    if position < stop:
+        pieces.append(region[position:stop])
+    body = "".join(pieces)
+    tail_cut = low + max(position, stop) < len(text)
+    if limit is not None and len(body) > limit:
+        cut = token_safe_cut(body, limit - 1)
+        for mask_start, mask_end in masks:
+            if mask_start < cut < mask_end:
+                cut = mask_start  # never half a mask
+        body = body[:cut]
+        tail_cut = True
+    out = ("…" if low + first > 0 else "") + body + ("…" if tail_cut else "")
+    return show_hidden(mask_cut_fragments(out, edges=False))
+
+
+# A run of key characters that touches a cut mark `…` (or, for excerpts, the start or end).
+_KEY = "-A-Za-z0-9_+/=.@%"
+_BEFORE_MARK = re.compile(f"(?<![{_KEY}])([{_KEY}]{{8,}})(?=…)")
+_AFTER_MARK = re.compile(f"(?<=…)([{_KEY}]{{8,}})")
+_AT_EDGES = re.compile(f"\\A([{_KEY}]{{8,}})|(?<![{_KEY}])([{_KEY}]{{8,}})\\Z")
+_NUMBER_BEFORE_MARK = re.compile(r"(?<!\d)(?<!\d[ ().+-])\d[\d ().+-]{6,}\d(?=…)")
+_NUMBER_AFTER_MARK = re.compile(r"(?<=…)\d[\d ().+-]{6,}\d")
+_NUMBER_AT_EDGES = re.compile(
+    r"\A\d[\d ().+-]{6,}\d|(?<!\d)(?<!\d[ ().+-])\d[\d ().+-]{6,}\d\Z"
+)
+_DATE = re.compile(r"(?:19|20)\d\d[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.](?:19|20)\d\d")
+_KEY_PREFIXES = (
+    "sk-",
+    "sk_",
+    "rk_",
+    "gh",
+    "github_pat",
+    "glpat",
+    "xox",
+    "xapp",
+    "hf_",
+    "AKIA",
+    "ASIA",
+    "AIza",
+    "eyJ",
+    "GOCSPX",
+    "npm_",
+    "pypi-",
+    "SG.",
+)
+_SHOWN_PREFIXES = frozenset(PUBLIC_PREFIXES)
+
+
+def mask_cut_fragments(text: str, edges: bool) -> str:
+    """Masks a run of key characters next to a cut mark `…` (and, with `edges`, at the start
+    or end of `text`) that looks like a piece of a credential, an address or a number: an
+    earlier cut may have split it, and a piece is too short for the detectors."""
+    if len(text) < 8:
+        return text
+    if "…" in text:
+        text = _BEFORE_MARK.sub(_fragment, text)
+        text = _AFTER_MARK.sub(_fragment, text)
+    if edges:
+        text = _AT_EDGES.sub(_fragment, text)
+    if any(char.isdigit() for char in text):
+        if "…" in text:
+            text = _NUMBER_BEFORE_MARK.sub(_number_fragment, text)
+            text = _NUMBER_AFTER_MARK.sub(_number_fragment, text)
+        if edges:
+            text = _NUMBER_AT_EDGES.sub(_number_fragment, text)
+    return text
+
+
+def _fragment(match: re.Match[str]) -> str:
+    value = match.group()
+    return CUT if fragment_like(value) else value
+
+
+def _number_fragment(match: re.Match[str]) -> str:
+    value = match.group()
+    if sum(map(str.isdigit, value)) < 7 or _DATE.search(value):
+        return value
+    return CUT
+
+
+def fragment_like(value: str) -> bool:
+    """A run that could be part of a key or an address: a known key prefix, an `@` inside, a
+    mix of letters and digits, or letters in a random-looking mix of cases. A public prefix
+    alone (`sk-proj-`, as masked values show it) is not."""
+    if value in _SHOWN_PREFIXES:
+        return False
+    if value.startswith(_KEY_PREFIXES) or "@" in value.strip("@"):
+        return True
+    letters = sum(char.isalpha() for char in value)
+    digits = sum(char.isdigit() for char in value)
+    if letters >= 2 and digits >= 2:
+        return True
+    if letters < 8:
+        return False
+    changes = sum(
+        1
+        for a, b in itertools.pairwise(value)
+        if a.isalpha() and b.isalpha() and a.islower() != b.islower()
+    )
+    return changes >= 3
+
+
+def outbound_value(value: Any) -> Any:
+    """`outbound` applied to every string inside a JSON-like value (dict keys too). Two keys
+    that mask to the same text stay apart (`… (2)`), so no count is merged or lost."""
+    if isinstance(value, str):
+        return outbound(value)
+    if isinstance(value, Mapping):
+        out: dict[Any, Any] = {}
+        for key, item in value.items():
+            safe = outbound(key) if isinstance(key, str) else key
+            if safe in out:
+                safe = _distinct(safe, out)
+            out[safe] = outbound_value(item)
+        return out
+    if isinstance(value, (list, tuple)):
+        return [outbound_value(item) for item in value]
+    return value
+
+
+def _distinct(key: str, taken: Mapping[Any, Any]) -> str:
+    number = 2
+    while f"{key} ({number})" in taken:
+        number += 1
+    return f"{key} ({number})"
+
+
+def change_text(text: str | None) -> str | None:
+    """For change logs (`before` / `after` excerpts of a fix): the same treatment as evidence."""
+    return None if text is None else outbound_excerpt(text)
