@@ -16,7 +16,7 @@ from typing import Any, ClassVar, Literal
 from pydantic import BaseModel, ConfigDict
 
 from ftqa.finding import Finding, Severity
-from ftqa.outbound import clip
+from ftqa.outbound import change_text, clip, outbound
 from ftqa.records import Record
 
 CHECK_ID = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -54,11 +54,16 @@ class CheckContext:
 
 @dataclass(frozen=True, slots=True)
 class Edit:
-    """A fix's result for one row: the new row value, with short excerpts for the change log."""
+    """A fix's result for one row: the new row value, with short excerpts for the change log.
+    The excerpts pass the outbound layer here, whoever writes the log."""
 
     value: Any
     before: str | None = None
     after: str | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "before", change_text(self.before))
+        object.__setattr__(self, "after", change_text(self.after))
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +71,9 @@ class Drop:
     """A fix's result for one row: move the row, untouched, to the quarantine file."""
 
     reason: str
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "reason", outbound(self.reason))
 
 
 class Checker:

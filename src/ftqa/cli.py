@@ -16,6 +16,7 @@ from ftqa.errors import FtqaError, is_crash
 from ftqa.finding import Severity
 from ftqa.formats import FORMATS
 from ftqa.load import Source
+from ftqa.outbound import outbound
 from ftqa.registry import checkers, rule_summaries
 from ftqa.render import TEXT_RENDERERS
 from ftqa.render.safe import terminal_text
@@ -200,7 +201,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _fail(message: str) -> None:
-    print(f"ftqa: error: {terminal_text(message)}", file=sys.stderr)
+    # An error may quote dataset content (a parser's message): it leaves through the outbound
+    # layer like every other dataset string.
+    print(f"ftqa: error: {terminal_text(outbound(message))}", file=sys.stderr)
 
 
 def _check(args: argparse.Namespace) -> int:

@@ -55,3 +55,32 @@ def markdown_code(text: str) -> str:
 
 def html_text(text: str) -> str:
     return html.escape(terminal_text(text), quote=True)
+
+
+def sarif_text(text: str) -> str:
+    """A SARIF `message.text`: hidden characters visible, and `[` `]` escaped with a backslash
+    (SARIF 2.1.0 §3.11.6), so dataset text cannot form an embedded link."""
+    return terminal_text(text).replace("[", "\\[").replace("]", "\\]")
+
+
+# JSON writers emit these raw (only `"`, `\` and C0 must be escaped): C1 controls, bidi and
+# zero-width characters, line and paragraph separators. Written as \uXXXX they cannot reorder,
+# hide or break lines in a terminal, an editor or a JavaScript consumer.
+_JSON_HIDDEN = re.compile(
+    "[\\x7f-\\x9f\\u00ad\\u061c\\u180e\\u200b-\\u200f\\u2028-\\u202e\\u2060-\\u2069\\ufeff"
+    "\\U000e0000-\\U000e007f]"
+)
+
+
+def json_escape_hidden(document: str) -> str:
+    """A serialized JSON document with every hidden character written as a `\\uXXXX` escape
+    (such characters only occur inside strings, so the document means the same)."""
+    return _JSON_HIDDEN.sub(_json_escape, document)
+
+
+def _json_escape(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    if code > 0xFFFF:  # a UTF-16 surrogate pair, as JSON spells characters beyond the BMP
+        code -= 0x10000
+        return f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}"
+    return f"\\u{code:04x}"
