@@ -137,13 +137,20 @@ def _sequence(groups: list[str]) -> bool:
 
 
 def not_an_isbn(raw: str) -> bool:
-    """ISBN-10 and ISBN-13 (`978-3-16-148410-0`) pass their own checksum."""
+    """Not an ISBN: an ISBN-13 (`978-3-16-148410-0`) passes its own checksum; a ten-digit
+    number is an ISBN-10 only when also written like one (`0-306-40615-2`: four groups, a
+    one-character check group), since one phone number in eleven passes the ISBN-10 sum."""
     compact = raw.replace("-", "").replace(" ", "")
-    if len(compact) not in (10, 13):
-        return True
-    from stdnum import isbn
+    if len(compact) == 13 and compact.startswith(("978", "979")):
+        from stdnum import isbn
 
-    return not isbn.is_valid(compact)
+        return not isbn.is_valid(compact)
+    groups = [group for group in re.split(r"[- ]", raw) if group]
+    if len(compact) == 10 and len(groups) == 4 and len(groups[-1]) == 1:
+        from stdnum import isbn
+
+        return not isbn.is_valid(compact)
+    return True
 
 
 def valid_iban_prefix(compact: str, is_valid: Callable[[str], bool]) -> int | None:

@@ -84,7 +84,7 @@ FAKE_PASSWORDS = frozenset(
 
 # An environment-variable or constant name standing for the value: `API_KEY`, `OPENAI_API_KEY`,
 # `MY_SECRET_2`, `TOKEN`. Real keys in upper case (AWS key ids) carry digits inside their parts.
-_CONSTANT_NAME = re.compile(r"[A-Z]{2,16}|[A-Z]+\d*(?:_[A-Z]+\d*)+")
+_CONSTANT_NAME = re.compile(r"[A-Z]{2,16}|[A-Z]+\d*(?:_(?:[A-Z]+\d*|\d+))+")
 
 
 def looks_fake(value: str) -> bool:

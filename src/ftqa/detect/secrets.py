@@ -88,7 +88,7 @@ class DefaultSecretSettings:
 _KEYLIKE_RUN = r"(?<![A-Za-z0-9+/_\-])[A-Za-z0-9+/_\-]{%d,}={0,2}(?![A-Za-z0-9+/_\-=])"
 
 _KEYWORD_CONTEXT = re.compile(
-    r"(?i:key|token|secret|passw|pwd|auth|bearer|credential|signature|session|cookie|apikey)"
+    r"(?i:key|token|secret|passw|pwd|auth|bearer|credential|signature|cookie|apikey)"
 )
 _DIGEST_CONTEXT = re.compile(
     r"(?i:sha\d*|md5|digest|hash|checksum|integrity|etag|commit|base64|data:[\w/+.-]+;base64)"
