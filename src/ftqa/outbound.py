@@ -24,14 +24,15 @@ from __future__ import annotations
 
 import itertools
 import re
+import string
 from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any
 
 from ftqa.detect.pii import default_pii_detector
-from ftqa.detect.scan import replace_spans
+from ftqa.detect.scan import replace_spans, utf8
 from ftqa.detect.secret_shapes import PUBLIC_PREFIXES
-from ftqa.detect.secrets import default_detector
+from ftqa.detect.secrets import default_detector, may_hold_secret
 from ftqa.text import (
     EXCERPT_CHARS,
     clean_text,
@@ -94,10 +95,15 @@ def visible(text: str) -> str:
 
 def sensitive_spans(text: str) -> list[Span]:
     """(start, end, replacement) of every credential and personal-data item in `text`."""
+    data = utf8(text)
+    pii = default_pii_detector()
+    if not may_hold_secret(text, data) and not pii.may_hold(text, data):
+        return []  # the common case: one encode, two byte translations, a few searches
     spans: list[Span] = [
-        (secret.start, secret.end, secret.masked(text)) for secret in default_detector().find(text)
+        (secret.start, secret.end, secret.masked(text))
+        for secret in default_detector().find(text, data=data)
     ]
-    for item in default_pii_detector().find(text):
+    for item in pii.find(text, data):
         if not any(start < item.end and item.start < end for start, end, _ in spans):
             spans.append((item.start, item.end, f"[{PII_PREFIX[item.rule]}{item.shown}]"))
     return spans
@@ -160,12 +166,10 @@ def window(text: str, start: int, end: int, limit: int | None = None) -> str:
 _KEY = "-A-Za-z0-9_+/=.@%"
 _BEFORE_MARK = re.compile(f"(?<![{_KEY}])([{_KEY}]{{8,}})(?=…)")
 _AFTER_MARK = re.compile(f"(?<=…)([{_KEY}]{{8,}})")
-_AT_EDGES = re.compile(f"\\A([{_KEY}]{{8,}})|(?<![{_KEY}])([{_KEY}]{{8,}})\\Z")
+_KEY_SET = "-" + string.ascii_letters + string.digits + "_+/=.@%"
+_NUMBER_SET = string.digits + " ().+-"
 _NUMBER_BEFORE_MARK = re.compile(r"(?<!\d)(?<!\d[ ().+-])\d[\d ().+-]{6,}\d(?=…)")
 _NUMBER_AFTER_MARK = re.compile(r"(?<=…)\d[\d ().+-]{6,}\d")
-_NUMBER_AT_EDGES = re.compile(
-    r"\A\d[\d ().+-]{6,}\d|(?<!\d)(?<!\d[ ().+-])\d[\d ().+-]{6,}\d\Z"
-)
 _DATE = re.compile(r"(?:19|20)\d\d[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.](?:19|20)\d\d")
 _KEY_PREFIXES = (
     "sk-",
@@ -198,15 +202,36 @@ def mask_cut_fragments(text: str, edges: bool) -> str:
     if "…" in text:
         text = _BEFORE_MARK.sub(_fragment, text)
         text = _AFTER_MARK.sub(_fragment, text)
+    if "…" in text and any(char.isdigit() for char in text):
+        text = _NUMBER_BEFORE_MARK.sub(_number_fragment, text)
+        text = _NUMBER_AFTER_MARK.sub(_number_fragment, text)
     if edges:
-        text = _AT_EDGES.sub(_fragment, text)
-    if any(char.isdigit() for char in text):
-        if "…" in text:
-            text = _NUMBER_BEFORE_MARK.sub(_number_fragment, text)
-            text = _NUMBER_AFTER_MARK.sub(_number_fragment, text)
-        if edges:
-            text = _NUMBER_AT_EDGES.sub(_number_fragment, text)
+        text = _edge_fragments(text)
     return text
+
+
+def _edge_fragments(text: str) -> str:
+    """The run of key characters (or of a written number) at each end of `text`, when it looks
+    like a piece of something the detectors would have masked whole."""
+    head = len(text) - len(text.lstrip(_KEY_SET))
+    tail = len(text) - len(text.rstrip(_KEY_SET))
+    if head == len(text):  # one run: the whole string
+        return CUT if head >= 8 and fragment_like(text) else text
+    if tail >= 8 and fragment_like(text[-tail:]):
+        text = text[:-tail] + CUT
+    if head >= 8 and fragment_like(text[:head]):
+        text = CUT + text[head:]
+    head_run = text[: len(text) - len(text.lstrip(_NUMBER_SET))].rstrip(" (.+-")
+    if _number_like(head_run):
+        text = CUT + text[len(head_run) :]
+    tail_run = text[len(text.rstrip(_NUMBER_SET)) :].lstrip(" ).-")
+    if _number_like(tail_run):
+        text = text[: len(text) - len(tail_run)] + CUT
+    return text
+
+
+def _number_like(run: str) -> bool:
+    return sum(map(str.isdigit, run)) >= 7 and not _DATE.search(run)
 
 
 def _fragment(match: re.Match[str]) -> str:
