@@ -13,7 +13,15 @@ from hypothesis import strategies as st
 
 from ftqa.checker import Drop, Edit
 from ftqa.finding import Finding, Severity
-from ftqa.outbound import clip, outbound, outbound_excerpt, outbound_value, visible, window
+from ftqa.outbound import (
+    clip,
+    outbound,
+    outbound_excerpt,
+    outbound_value,
+    prefix_excerpt,
+    visible,
+    window,
+)
 from ftqa.report import DatasetInfo, Report, Summary
 from ftqa.text import excerpt
 from planted import MAKERS, WINDOW
@@ -150,3 +158,25 @@ def test_change_log_excerpts_and_reasons_are_masked() -> None:
     assert edit.value == {"text": secret.value}  # the row itself is never touched
     assert not _leaked(secret.body, f"{edit.before} {edit.after}")
     assert not _leaked(secret.body, Drop(f"bad row {secret.value}").reason)
+
+
+def test_a_prefix_drops_its_last_token_when_it_may_be_cut() -> None:
+    secret = MAKERS["email"](RNG)
+    head = f"Contact support at {secret.value}"[:28]  # a common prefix that ends mid-token
+    assert prefix_excerpt(head) == "Contact support at …"
+    whole = "Answer the question.\n\nQuestion: "
+    assert prefix_excerpt(whole) == whole
+
+
+def test_statistics_treat_the_end_of_long_text_as_a_cut() -> None:
+    body = "".join(RNG.choice(string.ascii_letters + string.digits) for _ in range(12))
+    assert outbound_value({"excerpt": f"You are a helpful assistant, key {body}"}) == {
+        "excerpt": "You are a helpful assistant, key […]"
+    }
+    assert outbound_value({"label": f"v{body}"}) == {"label": f"v{body}"}  # short: a value
+
+
+def test_a_private_key_header_masks_whatever_follows_it() -> None:
+    body = "".join(RNG.choice(string.ascii_letters) for _ in range(12))
+    header = "-----BEGIN " + "RSA PRIVATE" + " KEY-----"
+    assert outbound(f"{header}\n{body}") == f"{header}…[redacted 13 chars]"

@@ -27,7 +27,7 @@ import re
 import string
 from collections.abc import Mapping
 from functools import lru_cache
-from typing import Any
+from typing import Any, Literal
 
 from ftqa.detect.pii import default_pii_detector
 from ftqa.detect.scan import replace_spans, utf8
@@ -41,7 +41,9 @@ from ftqa.text import (
     token_safe_start,
 )
 
-CACHED_CHARS = 1024
+# Strings up to this long are cached (findings repeat field paths, fixes and messages); the
+# cache holds at most 32,768 of them, a few MB.
+CACHED_CHARS = 256
 # Context scanned on each side of a clipped window, so a credential that the window cuts is
 # still recognised whole.
 CONTEXT_CHARS = 1024
@@ -54,37 +56,46 @@ PII_PREFIX = {
     "national-id": "",
 }
 CUT = "[…]"
+STAT_EXCERPT_CHARS = 24
 
 Span = tuple[int, int, str]
+
+
+# Where a string may have been cut by whoever built it, so that a piece of a token sits there:
+# "marks" only at `…` marks (and a piece with a key prefix or an `@` at the end), "tail" also
+# at the end (text in statistics), "both" at both ends (excerpts: evidence, change logs).
+Cuts = Literal["marks", "tail", "both"]
 
 
 def outbound(text: str) -> str:
     """`text` safe to leave ftqa: secrets and personal data masked, the fragment of a token
     that touches a `…` cut mark masked, hidden characters visible."""
-    if len(text) <= CACHED_CHARS:
-        return _cached(text, False)
-    return _outbound(text, False)
+    return _dispatch(text, "marks")
 
 
 def outbound_excerpt(text: str) -> str:
     """`outbound` for an excerpt (evidence, change-log sides): the start and end of the string
     are treated as cuts too, since whoever made the excerpt may have cut a token there."""
+    return _dispatch(text, "both")
+
+
+def _dispatch(text: str, cuts: Cuts) -> str:
     if len(text) <= CACHED_CHARS:
-        return _cached(text, True)
-    return _outbound(text, True)
+        return _cached(text, cuts)
+    return _outbound(text, cuts)
 
 
-@lru_cache(maxsize=1 << 16)
-def _cached(text: str, edges: bool) -> str:
-    return _outbound(text, edges)
+@lru_cache(maxsize=1 << 15)
+def _cached(text: str, cuts: Cuts) -> str:
+    return _outbound(text, cuts)
 
 
-def _outbound(text: str, edges: bool) -> str:
+def _outbound(text: str, cuts: Cuts) -> str:
     text = clean_text(text)
     spans = sensitive_spans(text)
     if spans:
         text = replace_spans(text, spans)
-    return show_hidden(mask_cut_fragments(text, edges))
+    return show_hidden(mask_cut_fragments(text, cuts))
 
 
 def visible(text: str) -> str:
@@ -98,15 +109,49 @@ def sensitive_spans(text: str) -> list[Span]:
     data = utf8(text)
     pii = default_pii_detector()
     if not may_hold_secret(text, data) and not pii.may_hold(text, data):
-        return []  # the common case: one encode, two byte translations, a few searches
-    spans: list[Span] = [
+        if b"-----BEGIN" not in data:
+            return []  # the common case: one encode, two byte translations, a few searches
+        spans: list[Span] = []
+        _key_bodies(text, spans)
+        return spans
+    spans = [
         (secret.start, secret.end, secret.masked(text))
         for secret in default_detector().find(text, data=data)
     ]
     for item in pii.find(text, data):
         if not any(start < item.end and item.start < end for start, end, _ in spans):
             spans.append((item.start, item.end, f"[{PII_PREFIX[item.rule]}{item.shown}]"))
+    if "-----BEGIN" in text:
+        _key_bodies(text, spans)
     return spans
+
+
+_KEY_HEADER = re.compile(r"-----BEGIN[ A-Z0-9]{0,40}PRIVATE KEY(?: BLOCK)?-----")
+_KEY_FOOTER = re.compile(r"-----END[ A-Z0-9]{0,40}PRIVATE KEY(?: BLOCK)?-----")
+_KEY_BODY = re.compile(r"[A-Za-z0-9+/=\s\\:,-]*")
+
+
+def _key_bodies(text: str, spans: list[Span]) -> None:
+    """Whatever follows a private-key header, up to its footer or the end of the text, even
+    when a cut left too little of it for the detector to report (never shown, only masked)."""
+    for header in _KEY_HEADER.finditer(text):
+        start = header.end()
+        footer = _KEY_FOOTER.search(text, start)
+        end = footer.start() if footer is not None else _KEY_BODY.match(text, start).end()
+        body = text[start:end]
+        if not body.strip(" \n\r\t.…") or any(s < end and start < e for s, e, _ in spans):
+            continue
+        spans.append((start, end, f"…[redacted {end - start} chars]"))
+
+
+def prefix_excerpt(text: str) -> str:
+    """For text that is the start of something longer (a common prefix, a stored head): a last
+    token that may have been cut is dropped before the text passes `outbound`, and `…` marks
+    where; text that ends between tokens is kept whole."""
+    cut = token_safe_cut(text + "a", len(text))  # "a" stands for whatever came next
+    if cut == len(text):
+        return outbound(text)
+    return outbound(text[:cut] + "…")
 
 
 def clip(text: str, limit: int = EXCERPT_CHARS) -> str:
@@ -159,7 +204,7 @@ def window(text: str, start: int, end: int, limit: int | None = None) -> str:
         body = body[:cut]
         tail_cut = True
     out = ("…" if low + first > 0 else "") + body + ("…" if tail_cut else "")
-    return show_hidden(mask_cut_fragments(out, edges=False))
+    return show_hidden(mask_cut_fragments(out, "marks"))
 
 
 # A run of key characters that touches a cut mark `…` (or, for excerpts, the start or end).
@@ -175,7 +220,11 @@ _KEY_PREFIXES = (
     "sk-",
     "sk_",
     "rk_",
-    "gh",
+    "ghp_",
+    "gho_",
+    "ghs_",
+    "ghu_",
+    "ghr_",
     "github_pat",
     "glpat",
     "xox",
@@ -189,45 +238,56 @@ _KEY_PREFIXES = (
     "npm_",
     "pypi-",
     "SG.",
+    "aws_secret",
 )
 _SHOWN_PREFIXES = frozenset(PUBLIC_PREFIXES)
 
 
-def mask_cut_fragments(text: str, edges: bool) -> str:
-    """Masks a run of key characters next to a cut mark `…` (and, with `edges`, at the start
-    or end of `text`) that looks like a piece of a credential, an address or a number: an
-    earlier cut may have split it, and a piece is too short for the detectors."""
+def mask_cut_fragments(text: str, cuts: Cuts) -> str:
+    """Masks a run of key characters next to a possible cut (see `Cuts`) that looks like a
+    piece of a credential, an address or a number: an earlier cut may have split it, and a
+    piece is too short for the detectors."""
     if len(text) < 8:
         return text
     if "…" in text:
         text = _BEFORE_MARK.sub(_fragment, text)
         text = _AFTER_MARK.sub(_fragment, text)
-    if "…" in text and any(char.isdigit() for char in text):
-        text = _NUMBER_BEFORE_MARK.sub(_number_fragment, text)
-        text = _NUMBER_AFTER_MARK.sub(_number_fragment, text)
-    if edges:
-        text = _edge_fragments(text)
-    return text
+        if any(char.isdigit() for char in text):
+            text = _NUMBER_BEFORE_MARK.sub(_number_fragment, text)
+            text = _NUMBER_AFTER_MARK.sub(_number_fragment, text)
+    return _edge_fragments(text, cuts)
 
 
-def _edge_fragments(text: str) -> str:
-    """The run of key characters (or of a written number) at each end of `text`, when it looks
-    like a piece of something the detectors would have masked whole."""
-    head = len(text) - len(text.lstrip(_KEY_SET))
+def _edge_fragments(text: str, cuts: Cuts) -> str:
+    """The run of key characters (or of a written number) at the end of `text` (and, for
+    excerpts, at its start), when it looks like a piece of something the detectors would have
+    masked whole. With "marks" only a piece with a key prefix or an `@` counts at the end."""
     tail = len(text) - len(text.rstrip(_KEY_SET))
-    if head == len(text):  # one run: the whole string
-        return CUT if head >= 8 and fragment_like(text) else text
-    if tail >= 8 and fragment_like(text[-tail:]):
+    looks = fragment_like if cuts != "marks" else _keyed
+    if tail == len(text):  # one run: the whole string
+        return CUT if tail >= 8 and looks(text) else text
+    if tail >= 8 and looks(text[-tail:]):
         text = text[:-tail] + CUT
-    if head >= 8 and fragment_like(text[:head]):
-        text = CUT + text[head:]
-    head_run = text[: len(text) - len(text.lstrip(_NUMBER_SET))].rstrip(" (.+-")
-    if _number_like(head_run):
-        text = CUT + text[len(head_run) :]
+    if cuts == "marks":
+        return text
+    if cuts == "both":
+        head = len(text) - len(text.lstrip(_KEY_SET))
+        if head >= 8 and fragment_like(text[:head]):
+            text = CUT + text[head:]
+        head_run = text[: len(text) - len(text.lstrip(_NUMBER_SET))].rstrip(" (.+-")
+        if _number_like(head_run):
+            text = CUT + text[len(head_run) :]
     tail_run = text[len(text.rstrip(_NUMBER_SET)) :].lstrip(" ).-")
     if _number_like(tail_run):
         text = text[: len(text) - len(tail_run)] + CUT
     return text
+
+
+def _keyed(value: str) -> bool:
+    """A piece that starts like a key or holds an `@`: no word or file name looks like that."""
+    if value in _SHOWN_PREFIXES:
+        return False
+    return value.startswith(_KEY_PREFIXES) or "@" in value.strip("@")
 
 
 def _number_like(run: str) -> bool:
@@ -252,7 +312,7 @@ def fragment_like(value: str) -> bool:
     alone (`sk-proj-`, as masked values show it) is not."""
     if value in _SHOWN_PREFIXES:
         return False
-    if value.startswith(_KEY_PREFIXES) or "@" in value.strip("@"):
+    if _keyed(value):
         return True
     letters = sum(char.isalpha() for char in value)
     digits = sum(char.isdigit() for char in value)
@@ -272,7 +332,9 @@ def outbound_value(value: Any) -> Any:
     """`outbound` applied to every string inside a JSON-like value (dict keys too). Two keys
     that mask to the same text stay apart (`… (2)`), so no count is merged or lost."""
     if isinstance(value, str):
-        return outbound(value)
+        # Long text in statistics may be an excerpt its checker cut (a prompt scaffold, a
+        # system-prompt excerpt): its end is treated as a cut.
+        return _dispatch(value, "tail" if len(value) >= STAT_EXCERPT_CHARS else "marks")
     if isinstance(value, Mapping):
         out: dict[Any, Any] = {}
         for key, item in value.items():

@@ -37,6 +37,7 @@ from pydantic import Field, field_validator
 
 from ftqa.checker import CheckContext, Checker, Drop, Edit, Options, Rule
 from ftqa.finding import Finding, Severity
+from ftqa.outbound import prefix_excerpt
 from ftqa.records import Message, Record
 from ftqa.text import excerpt
 
@@ -1528,7 +1529,7 @@ class LeakageChecker(Checker):
             return
         length, value, count, rows, text = scaffold
         values = self._prefix[length]
-        shown = f" ({show(text[:60])})" if text else ""
+        shown = f" ({show(excerpt(text, 60))})" if text else ""
         for row_index in _deviants(values, value):
             if values[row_index] == NO_TEXT:
                 continue
@@ -1620,7 +1621,7 @@ class LeakageChecker(Checker):
         if scaffold is not None:
             length, _, count, rows, text = scaffold
             out["prompt_scaffold"] = {
-                "dominant": text,
+                "dominant": prefix_excerpt(text) if text else text,
                 "prefix_bytes": length,
                 "share": round(count / rows, 4),
             }
