@@ -170,10 +170,16 @@ def test_a_prefix_drops_its_last_token_when_it_may_be_cut() -> None:
 
 def test_statistics_treat_the_end_of_long_text_as_a_cut() -> None:
     body = "".join(RNG.choice(string.ascii_letters + string.digits) for _ in range(12))
-    assert outbound_value({"excerpt": f"You are a helpful assistant, key {body}"}) == {
+    text = f"You are a helpful assistant, key {body}"
+    assert outbound_value({"excerpt": text}, excerpts=True) == {
         "excerpt": "You are a helpful assistant, key […]"
     }
-    assert outbound_value({"label": f"v{body}"}) == {"label": f"v{body}"}  # short: a value
+    model = f"st-all-MiniLM-L6-v2-{body}"  # one token: a value, not an excerpt
+    assert outbound_value({"label": f"v{body}", "model": model}, excerpts=True) == {
+        "label": f"v{body}",
+        "model": model,
+    }
+    assert outbound_value([text]) == [text]  # recommendations: whole sentences
 
 
 def test_a_private_key_header_masks_whatever_follows_it() -> None:

@@ -328,23 +328,30 @@ def fragment_like(value: str) -> bool:
     return changes >= 3
 
 
-def outbound_value(value: Any) -> Any:
+def outbound_value(value: Any, excerpts: bool = False) -> Any:
     """`outbound` applied to every string inside a JSON-like value (dict keys too). Two keys
-    that mask to the same text stay apart (`… (2)`), so no count is merged or lost."""
+    that mask to the same text stay apart (`… (2)`), so no count is merged or lost. With
+    `excerpts` (statistics), a long text of several words may be an excerpt its checker cut (a
+    prompt scaffold, a system-prompt excerpt): its end is treated as a cut. Single tokens
+    (labels, model ids, hashes) are values, never cut."""
     if isinstance(value, str):
-        # Long text in statistics may be an excerpt its checker cut (a prompt scaffold, a
-        # system-prompt excerpt): its end is treated as a cut.
-        return _dispatch(value, "tail" if len(value) >= STAT_EXCERPT_CHARS else "marks")
+        cut = (
+            excerpts
+            and len(value) >= STAT_EXCERPT_CHARS
+            and not value.isspace()
+            and (len(value.split(None, 1)) > 1)
+        )
+        return _dispatch(value, "tail" if cut else "marks")
     if isinstance(value, Mapping):
         out: dict[Any, Any] = {}
         for key, item in value.items():
             safe = outbound(key) if isinstance(key, str) else key
             if safe in out:
                 safe = _distinct(safe, out)
-            out[safe] = outbound_value(item)
+            out[safe] = outbound_value(item, excerpts)
         return out
     if isinstance(value, (list, tuple)):
-        return [outbound_value(item) for item in value]
+        return [outbound_value(item, excerpts) for item in value]
     return value
 
 

@@ -87,7 +87,12 @@ class Report(BaseModel):
 
     _examples: dict[str, list[Any]] | None = PrivateAttr(default=None)
 
-    @field_validator("stats", "recommendations")
+    @field_validator("stats")
+    @classmethod
+    def _outbound_stats(cls, value: Any) -> Any:
+        return outbound_value(value, excerpts=True)
+
+    @field_validator("recommendations")
     @classmethod
     def _outbound(cls, value: Any) -> Any:
         return outbound_value(value)
