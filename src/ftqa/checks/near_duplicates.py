@@ -4,10 +4,13 @@ Each row's scope (the whole example without system messages by default) is norma
 case folding) and cut into word n-grams (bigrams by default); a 128-permutation MinHash signature
 of that set is kept per row (512 bytes; no text). At the end, LSH banding (bands x rows derived
 from the threshold) proposes candidate pairs, each candidate is verified on its estimated Jaccard
-similarity, verified pairs are joined by union-find, and each cluster is reported once with every
-member and its similarity to the kept (first) row. Clusters whose rows are all exact copies of one
-another are left to the `duplicates` checker. Training and validation rows are clustered
-separately.
+similarity, and clusters form around representatives (`ftqa.dedup.representatives`): a row joins
+the earliest-best kept row it is similar to AND answers the same as, never a chain of pairs, so
+every member is within the threshold of the kept row, and removing the others removes only rows
+that say what it says. Answers agree when they are equal after normalization or their own word
+n-gram similarity reaches the threshold too (a reworded answer); a different label, number or
+yes/no never agrees. Clusters whose rows are all exact copies of one another are left to the
+`duplicates` checker. Training and validation rows are clustered separately.
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ from ftqa.dedup import (
     scope_text,
 )
 from ftqa.dedup.findings import by_file, group_location, listing, place
+from ftqa.dedup.representatives import Answers, representative_clusters
 from ftqa.dedup.scope import cached_parts, excerpt_of
 from ftqa.finding import Finding, Severity
 from ftqa.records import Record
@@ -39,6 +43,9 @@ from ftqa.records import Record
 TEXT_NORMALIZATION = Normalization(nfkc=True, casefold=True, whitespace=False)
 EXACT_NORMALIZATION = Normalization()  # the duplicates checker's defaults
 GRAM_NAMES = {1: "word", 2: "word-bigram", 3: "word-trigram"}
+# Answers are compared only to tell a reworded answer from a different one: a shorter signature
+# (estimate within about ±0.06) is enough and halves the extra cost.
+ANSWER_PERMUTATIONS = 64
 
 
 class NearDuplicatesOptions(Options):
@@ -91,7 +98,6 @@ class NearDuplicatesChecker(Checker):
             "semantic-duplicate",
             Severity.INFO,
             "Two rows that say the same thing in other words (embeddings; opt-in).",
-            "unsafe",
         ),
     )
     Options = NearDuplicatesOptions
@@ -102,6 +108,10 @@ class NearDuplicatesChecker(Checker):
         self._log = RowLog()
         self._index = SignatureIndex(options.params())
         self._exact = KeyIndex()
+        self._answers = KeyIndex()  # rows without an answer side share the all-zero key
+        self._answer_index = SignatureIndex(
+            MinHashParams(options.threshold, options.ngram, ANSWER_PERMUTATIONS, options.seed)
+        )
         self._summary: dict[str, Any] = {}
         self._texts: Any = None
         if options.semantic:
@@ -120,11 +130,28 @@ class NearDuplicatesChecker(Checker):
         if self._texts is not None:
             self._texts.add("\n".join(part for _, part in parts))
         self._exact.add(scope_key(record, "example", EXACT_NORMALIZATION))
+        self._answers.add(scope_key(record, "response", EXACT_NORMALIZATION))
+        self._answer_index.add(scope_text(record, "response", TEXT_NORMALIZATION))
         return iter(())
 
     def finish(self) -> Iterator[Finding]:
         _, splits = self._log.arrays()
-        result = self._index.clusters(partition=splits)
+        keys = self._answers.keys()
+        if self.options.scope != "example":
+            keys = np.zeros_like(keys)  # comparing one side only: what it answers is not asked
+        answers = Answers(
+            keys,
+            self._answer_index.signatures(),
+            self._answer_index.has_signature(),
+            self.options.threshold,
+        )
+        result = representative_clusters(
+            self._index.signatures(),
+            self._index.has_signature(),
+            answers,
+            self.options.params(),
+            partition=splits,
+        )
         keys = self._exact.keys()
         valid = self._exact.valid()
         reported = 0
@@ -135,6 +162,7 @@ class NearDuplicatesChecker(Checker):
             reported += 1
             yield from self._cluster(members, result.similarity)
         self._summarize(result.labels, splits, reported, result.pairs, result.candidates)
+        self._summary["similar_rows_with_other_answers"] = result.different_answers
         if self._texts is not None:
             yield from self._semantic(splits, result.labels)
 
@@ -246,8 +274,10 @@ class NearDuplicatesChecker(Checker):
 
     def fix(self, raw: Any, finding: Finding, row: int) -> Edit | Drop | None:
         rows = finding.rows or []
-        if finding.rule not in ("near-duplicate", "semantic-duplicate") or row not in rows[1:]:
+        if finding.rule != "near-duplicate" or row not in rows[1:]:
             return None
+        if self.options.scope != "example":
+            return None  # rows alike on one side only may still differ: never removed
         kept = finding.lines[0] if finding.lines else None
         where = f"line {kept}" if kept is not None else f"row {rows[0]}"
         return Drop(f"near duplicate of {where}")

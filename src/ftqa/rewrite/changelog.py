@@ -23,6 +23,7 @@ class ChangeLog:
     def __init__(self, stream: BinaryIO) -> None:
         self.stream = stream
         self.by_rule: Counter[str] = Counter()
+        self.dropped_by_rule: Counter[str] = Counter()
         self.edits = 0
 
     def add(
@@ -41,6 +42,8 @@ class ChangeLog:
         self.by_rule[f"{check}/{rule}"] += 1
         if action == "edit":
             self.edits += 1
+        else:
+            self.dropped_by_rule[f"{check}/{rule}"] += 1
         entry: dict[str, Any] = {
             "row": row,
             "line": line,

@@ -169,6 +169,7 @@ def fix_dataset(
             final_output, final_quarantine = final
         summary.edits = changes.edits
         summary.by_rule = dict(changes.by_rule)
+        summary.dropped_by_rule = dict(changes.dropped_by_rule)
         promote(final_output, output)
         promote(final_quarantine, quarantine)
         promote(Path(work) / "changes.log.jsonl", log)

@@ -91,9 +91,11 @@ def encode_csv_record(
         out[index] = _cell(value[name])
     text = io.StringIO()
     quoting = csv.QUOTE_ALL if original.startswith(b'"') else csv.QUOTE_MINIMAL
-    writer = csv.writer(text, delimiter=delimiter, lineterminator="", quoting=quoting)
+    # The terminator tells the writer which characters force quoting: CR and LF both must.
+    writer = csv.writer(text, delimiter=delimiter, lineterminator="\r\n", quoting=quoting)
     writer.writerow(out)
-    return text.getvalue().encode("utf-8", "surrogateescape") + line_ending(original)
+    record = text.getvalue().removesuffix("\r\n")
+    return record.encode("utf-8", "surrogateescape") + line_ending(original)
 
 
 def _cell(value: Any) -> str:
