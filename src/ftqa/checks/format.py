@@ -36,7 +36,7 @@ RULES = (
         "Text with a lone surrogate (U+D800-U+DFFF without its pair).",
         "unsafe",
     ),
-    Rule("invalid-csv", E, "A CSV record the CSV parser cannot read."),
+    Rule("invalid-csv", E, "A CSV record the CSV parser cannot read.", "unsafe"),
     Rule("wrong-column-count", E, "A CSV row with more or fewer cells than the header."),
     Rule("empty-file", E, "The file has no bytes."),
     Rule("read-error", E, "The file stopped being readable part-way."),

@@ -1,16 +1,17 @@
 """The `near_duplicates` checker: clusters of rows that are almost the same example.
 
-Each row's scope (the whole example without system messages by default) is normalized (NFKC,
-case folding) and cut into word n-grams (bigrams by default); a 128-permutation MinHash signature
-of that set is kept per row (512 bytes; no text). At the end, LSH banding (bands x rows derived
-from the threshold) proposes candidate pairs, each candidate is verified on its estimated Jaccard
+Each row's scope (the whole example without system messages by default) is normalized (NFKC, case
+folding) and cut into word n-grams (bigrams by default); a 128-permutation MinHash signature of
+that set is kept per row (512 bytes; no text). At the end, LSH banding (bands x rows derived from
+the threshold) proposes candidate pairs, each candidate is verified on its estimated Jaccard
 similarity, and clusters form around representatives (`ftqa.dedup.representatives`): a row joins
 the earliest-best kept row it is similar to AND answers the same as, never a chain of pairs, so
 every member is within the threshold of the kept row, and removing the others removes only rows
-that say what it says. Answers agree when they are equal after normalization or their own word
-n-gram similarity reaches the threshold too (a reworded answer); a different label, number or
-yes/no never agrees. Clusters whose rows are all exact copies of one another are left to the
-`duplicates` checker. Training and validation rows are clustered separately.
+that say what it says. The prompt and the answer must each agree too: equal after normalization, or
+reworded (that side's own word n-gram similarity reaches the threshold); a different label, number
+or yes/no never agrees, nor does another short question that shares a long answer. Clusters whose
+rows are all exact copies of one another are left to the `duplicates` checker. Training and
+validation rows are clustered separately.
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ from ftqa.dedup import (
     scope_text,
 )
 from ftqa.dedup.findings import by_file, group_location, listing, place
-from ftqa.dedup.representatives import Answers, representative_clusters
+from ftqa.dedup.representatives import Side, Sides, representative_clusters
 from ftqa.dedup.scope import cached_parts, excerpt_of
 from ftqa.finding import Finding, Severity
 from ftqa.records import Record
@@ -43,9 +44,9 @@ from ftqa.records import Record
 TEXT_NORMALIZATION = Normalization(nfkc=True, casefold=True, whitespace=False)
 EXACT_NORMALIZATION = Normalization()  # the duplicates checker's defaults
 GRAM_NAMES = {1: "word", 2: "word-bigram", 3: "word-trigram"}
-# Answers are compared only to tell a reworded answer from a different one: a shorter signature
+# Each side is compared only to tell a reworded side from a different one: a shorter signature
 # (estimate within about ±0.06) is enough and halves the extra cost.
-ANSWER_PERMUTATIONS = 64
+SIDE_PERMUTATIONS = 64
 
 
 class NearDuplicatesOptions(Options):
@@ -108,10 +109,13 @@ class NearDuplicatesChecker(Checker):
         self._log = RowLog()
         self._index = SignatureIndex(options.params())
         self._exact = KeyIndex()
-        self._answers = KeyIndex()  # rows without an answer side share the all-zero key
-        self._answer_index = SignatureIndex(
-            MinHashParams(options.threshold, options.ngram, ANSWER_PERMUTATIONS, options.seed)
+        side_params = MinHashParams(
+            options.threshold, options.ngram, SIDE_PERMUTATIONS, options.seed
         )
+        self._answers = KeyIndex()  # rows without an answer side share the all-zero key
+        self._answer_index = SignatureIndex(side_params)
+        self._prompts = KeyIndex()
+        self._prompt_index = SignatureIndex(side_params)
         self._summary: dict[str, Any] = {}
         self._texts: Any = None
         if options.semantic:
@@ -132,23 +136,18 @@ class NearDuplicatesChecker(Checker):
         self._exact.add(scope_key(record, "example", EXACT_NORMALIZATION))
         self._answers.add(scope_key(record, "response", EXACT_NORMALIZATION))
         self._answer_index.add(scope_text(record, "response", TEXT_NORMALIZATION))
+        system = options.include_system
+        self._prompts.add(scope_key(record, "prompt", EXACT_NORMALIZATION, system))
+        self._prompt_index.add(scope_text(record, "prompt", TEXT_NORMALIZATION, system))
         return iter(())
 
     def finish(self) -> Iterator[Finding]:
         _, splits = self._log.arrays()
-        keys = self._answers.keys()
-        if self.options.scope != "example":
-            keys = np.zeros_like(keys)  # comparing one side only: what it answers is not asked
-        answers = Answers(
-            keys,
-            self._answer_index.signatures(),
-            self._answer_index.has_signature(),
-            self.options.threshold,
-        )
+        sides = self._sides()
         result = representative_clusters(
             self._index.signatures(),
             self._index.has_signature(),
-            answers,
+            sides,
             self.options.params(),
             partition=splits,
         )
@@ -165,6 +164,27 @@ class NearDuplicatesChecker(Checker):
         self._summary["similar_rows_with_other_answers"] = result.different_answers
         if self._texts is not None:
             yield from self._semantic(splits, result.labels)
+
+    def _sides(self) -> Sides:
+        """What must agree besides the example: its prompt and its answer. Comparing one side
+        only (scope prompt or response), nothing else is asked."""
+        threshold = self.options.threshold
+        answer = Side(
+            self._answers.keys(),
+            self._answer_index.signatures(),
+            self._answer_index.has_signature(),
+            threshold,
+        )
+        prompt = Side(
+            self._prompts.keys(),
+            self._prompt_index.signatures(),
+            self._prompt_index.has_signature(),
+            threshold,
+        )
+        if self.options.scope != "example":
+            answer.keys = np.zeros_like(answer.keys)
+            return Sides(None, answer)
+        return Sides(prompt, answer)
 
     def _semantic(self, splits: np.ndarray, labels: np.ndarray) -> Iterator[Finding]:
         from ftqa.semantic import find_semantic_duplicates

@@ -3,8 +3,9 @@
 Joining every verified pair (union-find) lets a chain A~B~C~… pull in rows that share little with
 the row that is kept. Here a cluster is a kept row (its representative) and rows that are each
 close to THAT row: rows are taken in file order; a row joins the earliest-best representative whose
-estimated similarity to it reaches the threshold AND whose answer is the same (after the duplicates
-normalization); otherwise it becomes a representative itself. So the threshold a cluster states
+estimated similarity to it reaches the threshold AND whose prompt and answer each agree with its
+own (equal after normalization, or reworded: that side's own similarity reaches the threshold);
+otherwise it becomes a representative itself. So the threshold a cluster states
 holds for every member, and removing every member but the representative removes only rows that say
 what a kept row says. Rows with the same prompt and a different answer are a contradiction to
 report, never a duplicate to delete.
@@ -28,17 +29,17 @@ class Representatives:
     similarity: np.ndarray  # each row's estimated similarity to its representative
     pairs: int  # verified pairs between distinct signatures
     candidates: int
-    different_answers: int  # rows close to a representative whose answer differs
+    different_answers: int  # rows close to a representative whose prompt or answer differs
 
 
 @dataclass
-class Answers:
-    """What each row answers: an exact key (normalized answer side; all zeros when there is none)
-    and a MinHash signature of the answer side, to tell a reworded answer from another answer."""
+class Side:
+    """One side of each row (its prompt, or its answer): an exact key of the normalized side
+    (all zeros when there is none) and a MinHash signature, to tell a reworded side from another."""
 
     keys: np.ndarray  # (rows, 2) uint64
     sigs: np.ndarray  # (rows, perms) uint32
-    has: np.ndarray  # rows whose answer side has a signature
+    has: np.ndarray  # rows whose side has a signature
     threshold: float
 
     def agree(self, first: int, second: int) -> bool:
@@ -50,15 +51,30 @@ class Answers:
         return same >= self.threshold - 1e-6
 
 
+@dataclass
+class Sides:
+    """What must agree besides the whole example: with a long shared answer, short questions that
+    differ would pass the example's threshold, and with a long shared prompt, short answers would:
+    either row then teaches something the other does not."""
+
+    prompt: Side | None
+    answer: Side
+
+    def agree(self, first: int, second: int) -> bool:
+        if not self.answer.agree(first, second):
+            return False
+        return self.prompt is None or self.prompt.agree(first, second)
+
+
 def representative_clusters(
     sigs: np.ndarray,
     has: np.ndarray,
-    answers: Answers,
+    sides: Sides,
     params: minhash.MinHashParams,
     partition: np.ndarray | None = None,
 ) -> Representatives:
     """`sigs` (rows, num_perm) MinHash signatures of what is compared, `has` rows that have one,
-    `answers` what each row answers, `partition` groups of rows never compared with each other."""
+    `sides` what must also agree, `partition` groups of rows never compared with each other."""
     count = len(sigs)
     labels = np.arange(count, dtype=np.int64)
     similarity = np.ones(count, dtype=np.float32)
@@ -72,17 +88,19 @@ def representative_clusters(
     keep = sims >= np.float32(params.threshold) - np.float32(1e-6)
     pairs, pair_sims = candidates[keep], sims[keep]
 
-    # Classes: rows with the same signature group and the same exact answer; first row leads.
-    keyed = np.empty((count, 3), dtype=np.uint64)
+    # Classes: rows with the same signature group and the same exact sides; first row leads.
+    prompt_keys = sides.prompt.keys if sides.prompt is not None else np.zeros((count, 2), np.uint64)
+    keyed = np.empty((count, 5), dtype=np.uint64)
     keyed[:, 0] = groups.astype(np.uint64)
-    keyed[:, 1:] = answers.keys
-    view = np.ascontiguousarray(keyed).view(np.dtype((np.void, 24))).ravel()
+    keyed[:, 1:3] = sides.answer.keys
+    keyed[:, 3:] = prompt_keys
+    view = np.ascontiguousarray(keyed).view(np.dtype((np.void, 40))).ravel()
     _, first, inverse = np.unique(view, return_index=True, return_inverse=True)
     class_leader = first.astype(np.int64)
     row_class = inverse.ravel()
     class_rep = np.arange(len(class_leader), dtype=np.int64)
     class_sim = np.ones(len(class_leader), dtype=np.float32)
-    different = _assign(pairs, pair_sims, groups, answers, class_leader, class_rep, class_sim)
+    different = _assign(pairs, pair_sims, groups, sides, class_leader, class_rep, class_sim)
     labels = class_leader[class_rep[row_class]]
     similarity = class_sim[row_class]
     return Representatives(labels, similarity, len(pairs), len(candidates), different)
@@ -92,14 +110,14 @@ def _assign(
     pairs: np.ndarray,
     pair_sims: np.ndarray,
     groups: np.ndarray,
-    answers: Answers,
+    sides: Sides,
     class_leader: np.ndarray,
     class_rep: np.ndarray,
     class_sim: np.ndarray,
 ) -> int:
     """Greedy assignment, in file order, of the classes that have anything to join (verified
     neighbours, or another class with the same signature); fills `class_rep` / `class_sim`.
-    Returns how many classes were close to a representative that answers differently."""
+    Returns how many classes were close to a representative whose prompt or answer differs."""
     neighbours: dict[int, list[tuple[int, float]]] = {}
     for (source, target), value in zip(pairs.tolist(), pair_sims.tolist(), strict=True):
         neighbours.setdefault(source, []).append((target, value))
@@ -120,7 +138,7 @@ def _assign(
         for neighbour, value in [(group, 1.0), *neighbours.get(group, ())]:
             for rep in reps_in.get(neighbour, ()):
                 rep_leader = int(class_leader[rep])
-                if not answers.agree(leader, rep_leader):
+                if not sides.agree(leader, rep_leader):
                     near_other_answer = True
                     continue
                 option = (value, -rep_leader, rep)

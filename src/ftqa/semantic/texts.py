@@ -86,8 +86,11 @@ class TextStore:
 
     def close(self) -> None:
         if self._file is not None:
-            self._file.close()
-            self._file = None
+            file, self._file = self._file, None
+            try:
+                file.close()
+            except OSError:
+                pass  # a scratch file: a full disk must not turn the report into a traceback
         self._pending = bytearray()
 
     def __del__(self) -> None:
