@@ -8,6 +8,8 @@ system deletes when it is closed, and keeps only an 8-byte end offset per text i
 
 from __future__ import annotations
 
+import contextlib
+
 import tempfile
 from array import array
 from collections.abc import Iterable, Iterator, Sequence
@@ -87,10 +89,9 @@ class TextStore:
     def close(self) -> None:
         if self._file is not None:
             file, self._file = self._file, None
-            try:
+            # A scratch file: a full disk must not turn the report into a traceback.
+            with contextlib.suppress(OSError):
                 file.close()
-            except OSError:
-                pass  # a scratch file: a full disk must not turn the report into a traceback
         self._pending = bytearray()
 
     def __del__(self) -> None:
