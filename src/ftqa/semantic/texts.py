@@ -9,7 +9,6 @@ system deletes when it is closed, and keeps only an 8-byte end offset per text i
 from __future__ import annotations
 
 import contextlib
-
 import tempfile
 from array import array
 from collections.abc import Iterable, Iterator, Sequence
