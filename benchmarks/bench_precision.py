@@ -135,9 +135,7 @@ def precision(labels_path: Path) -> tuple[dict[str, RuleScore], list[str]]:
                 label = labels.get(key)
                 if label is None:
                     score.unknown += 1
-                    unknown.append(
-                        f"{key[0]} {key[1]} {name}: {finding['message'][:160]}"
-                    )
+                    unknown.append(f"{key[0]} {key[1]} {name}: {finding['message'][:160]}")
                 elif label["label"]:
                     score.true += 1
                 else:
@@ -146,7 +144,9 @@ def precision(labels_path: Path) -> tuple[dict[str, RuleScore], list[str]]:
 
 
 def print_precision(scores: dict[str, RuleScore], unknown: list[str]) -> list[str]:
-    header = f"{'rule':<48} {'severity':<8} {'found':>5} {'true':>5} {'false':>5} {'unk':>4}  precision"
+    header = (
+        f"{'rule':<48} {'severity':<8} {'found':>5} {'true':>5} {'false':>5} {'unk':>4}  precision"
+    )
     print(header)
     print("-" * len(header))
     low: list[str] = []
@@ -201,7 +201,10 @@ def recall(rows: int, seed: int) -> dict[str, tuple[int, int]]:
         planted = truth["defects"].get(kind, [])
         found = 0
         for entry in planted:
-            line = entry if isinstance(entry, int) else entry[0] if kind == "template_token" else None
+            if isinstance(entry, int):
+                line: int | None = entry
+            else:
+                line = entry[0] if kind == "template_token" else None
             if line is not None:
                 found += any(line in on_line.get(rule, ()) for rule in rules)
             else:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from array import array
 from collections import Counter, defaultdict
 from collections.abc import Iterator, Mapping
+from dataclasses import replace
 from typing import Any
 
 from pydantic import Field
@@ -21,7 +22,7 @@ from ftqa.records import Problem, Record
 
 E, W = Severity.ERROR, Severity.WARNING
 
-RULES = (
+_RULES = (
     Rule("invalid-json", E, "A line (or array element) is not valid JSON.", "unsafe"),
     Rule("invalid-utf8", E, "Bytes that are not valid UTF-8.", "unsafe"),
     Rule("truncated-last-line", E, "The file ends in the middle of an example.", "unsafe"),
@@ -71,6 +72,29 @@ RULES = (
     Rule("control-character", W, "NUL, escape or other control characters inside text."),
     Rule("too-few-examples", W, "Fewer examples than the provider minimum."),
 )
+
+# Row conditions that, when most rows of a file have them, describe the file (its layout or its
+# conventions): reported once for the file (see ftqa.collector).
+ROW_CONDITIONS = frozenset(
+    {
+        "invalid-json",
+        "not-an-object",
+        "undetectable-format",
+        "mixed-formats",
+        "missing-key",
+        "wrong-type",
+        "unexpected-key",
+        "unknown-role",
+        "missing-assistant-message",
+        "last-turn-not-assistant",
+        "consecutive-same-role",
+        "system-message-not-first",
+        "empty-content",
+        "unknown-content-part",
+        "control-character",
+    }
+)
+RULES = tuple(replace(rule, aggregate=rule.slug in ROW_CONDITIONS) for rule in _RULES)
 
 # Rows these rules mark cannot be trained on as they are: the unsafe fix moves them, untouched,
 # to the quarantine file.

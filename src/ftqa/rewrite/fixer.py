@@ -113,6 +113,7 @@ def fix_dataset(
         limits=limits,
         select=sorted(f"{check}/{rule}" for check, rule in allowed) or ["format"],
         max_findings_per_rule=FIX_FINDINGS_CAP,
+        dataset_level_findings=False,  # a fix needs the finding of every row
     )
     fixers = _fixers(report, settings, source_path)
     by_row, notices = _plan(report, allowed)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from pydantic import Field, field_validator
 
 from ftqa.checker import Options, Rule
@@ -10,7 +12,7 @@ from ftqa.finding import Severity
 
 E, W, INFO = Severity.ERROR, Severity.WARNING, Severity.INFO
 
-RULES = (
+_RULES = (
     Rule(
         "leaked-special-token",
         E,
@@ -53,6 +55,23 @@ RULES = (
         "safe",
     ),
 )
+
+# Row conditions that, when most rows of a file have them, describe the file rather than a few
+# rows: reported once for the file (see ftqa.collector).
+ROW_CONDITIONS = frozenset(
+    {
+        "leaked-special-token",
+        "leaked-template-token",
+        "role-label-in-content",
+        "next-turn-in-response",
+        "separator-in-text",
+        "stop-sequence-in-completion",
+        "completion-without-leading-space",
+        "untrimmed-content",
+        "mixed-line-endings",
+    }
+)
+RULES = tuple(replace(rule, aggregate=rule.slug in ROW_CONDITIONS) for rule in _RULES)
 
 # Candidates OpenAI's retired `fine_tunes.prepare_data` offered, in its order, then ours.
 SEPARATOR_CANDIDATES = (
