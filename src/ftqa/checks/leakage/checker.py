@@ -23,13 +23,14 @@ from ftqa.checks.leakage.options import (
 )
 from ftqa.checks.leakage.rows import RowRules
 from ftqa.checks.leakage.separators import SeparatorRules
+from ftqa.checks.leakage.stop_tokens import StopTokenRules, StopTokenState
 from ftqa.checks.leakage.textual import _plain_completion
 from ftqa.checks.leakage.vocabulary import Vocabulary
 from ftqa.finding import Finding
 from ftqa.records import Message, Record
 
 
-class LeakageChecker(RowRules, SeparatorRules, ConsistencyRules, Checker):
+class LeakageChecker(RowRules, StopTokenRules, SeparatorRules, ConsistencyRules, Checker):
     id = "leakage"
     summary = "Separators, stop sequences, template tokens and role labels leaking into text."
     rules = RULES
@@ -71,13 +72,16 @@ class LeakageChecker(RowRules, SeparatorRules, ConsistencyRules, Checker):
         self._rows_with_tokens = 0
         self._label_rows = 0
         self._untrimmed = 0
+        self._stop = StopTokenState()
 
     # -- per row ---------------------------------------------------------------------------
 
     def check_record(self, record: Record) -> Iterator[Finding]:
         index = self._remember(record)
         plain = _plain_completion(record)
-        state = _RowState()
+        state = _RowState(index=index)
+        if any(m.role == "assistant" and m.content for m in self._messages(record)):
+            self._stop.reply_rows += 1
         out: list[Finding] = []
         for message in self._messages(record):
             if message.content:
@@ -120,6 +124,7 @@ class LeakageChecker(RowRules, SeparatorRules, ConsistencyRules, Checker):
     # -- dataset-wide ----------------------------------------------------------------------
 
     def finish(self) -> Iterator[Finding]:
+        yield from self._finish_stop_tokens()
         if self._checks_side(self._prompts, self.options.separator):
             yield from self._finish_side(self._prompts, "prompt")
         completions = self._completions

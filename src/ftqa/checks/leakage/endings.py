@@ -185,6 +185,7 @@ def full_value(detection: Detection, endings: _Endings) -> str:
 
 @dataclass(slots=True)
 class _RowState:
+    index: int = -1
     tokens: int = 0
     crlf: bool = False
     lf: bool = False

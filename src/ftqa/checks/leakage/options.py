@@ -32,6 +32,11 @@ _RULES = (
     ),
     Rule("multiple-stop-sequences", W, "Completions end with different stop sequences.", "unsafe"),
     Rule("stop-sequence-in-completion", W, "The stop sequence also occurs inside a completion."),
+    Rule(
+        "stop-token-in-text",
+        W,
+        "A template token that ends (nearly) every reply: the stop sequence written into the text.",
+    ),
     Rule("long-separator", INFO, "A separator or stop sequence longer than it needs to be."),
     Rule(
         "no-separator", INFO, "Prompts share no separator; one absent from the data is suggested."
@@ -176,6 +181,13 @@ class LeakageOptions(Options):
         le=1,
         description="Share of rows a whitespace-only ending (e.g. `\\n`) needs to be detected "
         "as the separator or stop sequence (untrimmed text also ends in whitespace).",
+    )
+    stop_token_min_share: float = Field(
+        0.9,
+        gt=0,
+        le=1,
+        description="Share of replies a template token must end before it is reported once as "
+        "the dataset's stop sequence instead of in every row.",
     )
     leading_space: bool | None = Field(
         None,

@@ -33,6 +33,10 @@ class RowRules:
         text = message.content
         role = message.role
         hits = self._find(text)
+        if hits and role == "assistant":
+            kept = self._hold_ending(record, message, text, hits, state.index)
+            state.tokens += len(hits) - len(kept)
+            hits = kept
         if hits:
             place = where(message)
             labels = self._tokens(record, text, hits, None, place, state, out, message, plain)

@@ -152,7 +152,9 @@ class SeparatorRules:
             yield self._none_found(side)
             return
         full = full_value(detection, endings)
-        if len(full) > self.options.max_separator_chars:
+        # A template token (`<|endoftext|>`) is one token for the tokenizers that know it.
+        known_token = self.vocabulary.tokens.get(full)
+        if len(full) > self.options.max_separator_chars and known_token is None:
             yield self._long(side, full)
         if detection.source == "configured":
             return
@@ -215,6 +217,8 @@ class SeparatorRules:
         self, endings: _Endings, side: str, position: int, row_index: int, value: str
     ) -> Iterator[Finding]:
         slug = "separator-in-text" if side == "prompt" else "stop-sequence-in-completion"
+        if side == "prompt" and not value.strip():
+            return  # a newline "separator" inside a multi-line prompt is just a line break
         checks = [(side, endings.inner[position])]
         if side == "prompt":
             checks.append(("completion", endings.other[position]))
