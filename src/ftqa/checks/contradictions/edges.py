@@ -51,3 +51,12 @@ def _quote(text: str, limit: int = EXCERPT) -> str:
 def _where(log: RowLog, index: int, anchor: int) -> str:
     same = log.file[index] == log.file[anchor]
     return place(log, index, same_file=same)
+
+
+def latin_script(text: str, share: float = 0.5) -> bool:
+    """Whether at least `share` of the letters of `text` are Latin (ASCII or accented)."""
+    letters = [char for char in text[:2000] if char.isalpha()]
+    if not letters:
+        return True
+    latin = sum(1 for char in letters if char < "\u0250")
+    return latin >= share * len(letters)

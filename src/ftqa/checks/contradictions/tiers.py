@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from ftqa.checks.contradictions.edges import Edge
+from ftqa.checks.contradictions.edges import Edge, latin_script
 from ftqa.checks.contradictions.options import (
     IDENTICAL,
     LSH_SLACK,
@@ -183,7 +183,11 @@ class AnswerTiers:
                 continue
             overlap = jaccard(qa.words, qb.words)
             cosine = None if similarity is None else float(similarity[index])
-            if cosine is not None and cosine >= options.paraphrase_threshold:
+            if (
+                cosine is not None
+                and cosine >= options.paraphrase_threshold
+                and self._embeddable(a, b)
+            ):
                 relation = f"paraphrased prompts, similarity {cosine:.2f}"
                 edges.append(self._edge(a, b, conflict, cosine, relation))
             elif (
@@ -192,6 +196,14 @@ class AnswerTiers:
                 relation = f"near-identical prompts, word overlap {overlap:.2f}"
                 edges.append(self._edge(a, b, conflict, overlap, relation))
         return edges, vetoes
+
+    def _embeddable(self, a: int, b: int) -> bool:
+        """Whether the precise model can judge these prompts: the default model (all-MiniLM-L6-v2)
+        knows English; for prompts in another script its cosines are noise (two unrelated
+        Chinese prompts score 0.85), so they need a model of the user's choosing."""
+        if self.options.model is not None:
+            return True
+        return latin_script(self._prompts.get(a)) and latin_script(self._prompts.get(b))
 
     def _lexically_same(self, a: int, b: int) -> bool:
         qa, qb = self._question(a), self._question(b)
