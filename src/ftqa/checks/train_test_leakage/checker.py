@@ -65,9 +65,13 @@ class TrainTestLeakageChecker(ValidationRules, ReferenceRules, Checker):
         self._sigs = SignatureIndex(
             MinHashParams(options.threshold, options.ngram, options.num_perm)
         )
-        self._grams = _GramStore(options.reference_ngram, options.reference_memory_mb)
+        self._grams = _GramStore(
+            options.reference_ngram, options.reference_memory_mb, options.reference_min_words
+        )
         self._ref_log = RowLog(excerpts=False)
-        self._ref_grams = _GramStore(options.reference_ngram, None)
+        self._ref_grams = _GramStore(options.reference_ngram, None, options.reference_min_words)
+        self._ref_texts: list[str] = []
+        self._ref_chars = 0
         self._exact_norm = Normalization()
         self._stats: dict[str, Any] = {}
         self._ref_counts: dict[str, list[Any]] = {}

@@ -35,8 +35,23 @@ class TrainTestLeakageOptions(Options):
     reference_min_matches: int = Field(
         1, ge=1, description="Shared n-grams a training row needs to be reported."
     )
+    reference_min_words: int = Field(
+        8,
+        ge=1,
+        description="A text of fewer words gives no n-gram: a short common phrase (`2 weeks`, "
+        "`The answer is 4`) is no evidence of contamination.",
+    )
+    reference_common_rows: int = Field(
+        10,
+        ge=1,
+        description="An n-gram found in more reference rows than this is the benchmark's own "
+        "template text (instructions, answer options), not an item, and is not compared.",
+    )
     reference_memory_mb: int = Field(
         512,
         ge=16,
         description="Memory for training n-gram hashes; beyond it a hash-defined sample is kept.",
     )
+
+
+REFERENCE_TEXT_CHARS = 64 << 20  # reference texts kept to show the shared words (evidence)

@@ -7,8 +7,13 @@ from typing import Any
 
 import numpy as np
 
-from ftqa.checks.train_test_leakage.grams import _first_hit_per_row, _first_occurrence
-from ftqa.checks.train_test_leakage.options import TEXT_NORMALIZATION
+from ftqa.checks.train_test_leakage.grams import (
+    _common,
+    _first_hit_per_row,
+    _first_occurrence,
+    shared_words,
+)
+from ftqa.checks.train_test_leakage.options import REFERENCE_TEXT_CHARS, TEXT_NORMALIZATION
 from ftqa.dedup import (
     reference_text,
 )
@@ -28,7 +33,11 @@ class ReferenceRules:
                 counts[2] = record.line
             return
         self._ref_log.add(record)
-        self._ref_grams.add(reference_text(record, TEXT_NORMALIZATION))
+        text = reference_text(record, TEXT_NORMALIZATION)
+        self._ref_grams.add(text)
+        if self._ref_chars < REFERENCE_TEXT_CHARS:
+            self._ref_texts.append(text)
+            self._ref_chars += len(text)
 
     def _unreadable_references(self) -> Iterator[Finding]:
         for name, (rows, unreadable, line) in self._ref_counts.items():
@@ -65,7 +74,9 @@ class ReferenceRules:
         owners = grams.owner_log
         for file_id, name in enumerate(self._ref_log.files):
             mask = ref_files[ref_rows] == file_id if len(ref_rows) else np.zeros(0, bool)
-            hashes, first_row = _first_occurrence(ref_hashes[mask], ref_rows[mask])
+            common = _common(ref_hashes[mask], ref_rows[mask], self.options.reference_common_rows)
+            kept_hashes, kept_rows = ref_hashes[mask][~common], ref_rows[mask][~common]
+            hashes, first_row = _first_occurrence(kept_hashes, kept_rows)
             slot = np.minimum(np.searchsorted(hashes, train_hashes), max(len(hashes) - 1, 0))
             hit = hashes[slot] == train_hashes if len(hashes) else np.zeros(len(train_hashes), bool)
             counts = np.bincount(train_rows[hit], minlength=len(owners))
@@ -78,13 +89,15 @@ class ReferenceRules:
                     "rows": int(rows_in_file.sum()),
                     "rows_without_ngrams": int((~refs.has_grams()[rows_in_file]).sum()),
                     "ngrams": len(hashes),
+                    "template_ngrams_ignored": len(np.unique(ref_hashes[mask][common])),
                     "training_rows_contaminated": len(contaminated),
                     "reference_rows_matched": len(matched_refs),
                 }
             )
-            first_hit = _first_hit_per_row(train_rows[hit], first_row[slot[hit]])
+            first_hit = _first_hit_per_row(train_rows[hit], first_row[slot[hit]], train_hashes[hit])
             for index in contaminated.tolist():
-                yield self._reference_finding(name, index, int(counts[index]), first_hit[index])
+                ref, values = first_hit[index]
+                yield self._reference_finding(name, index, int(counts[index]), ref, values)
         for name, (rows, unreadable, _) in self._ref_counts.items():
             if name not in self._ref_log.files:
                 per_file.append({"file": name, "rows": rows, "unreadable_rows": unreadable})
@@ -94,7 +107,9 @@ class ReferenceRules:
         self._stats["reference_ngram"] = self.options.reference_ngram
         self._stats["reference_sampling"] = grams.rate_text()
 
-    def _reference_finding(self, name: str, index: int, shared: int, ref: int) -> Finding:
+    def _reference_finding(
+        self, name: str, index: int, shared: int, ref: int, values: set[int]
+    ) -> Finding:
         owners = self._grams.owner_log
         n = self.options.reference_ngram
         where = self._ref_log.line_of(ref)
@@ -104,10 +119,14 @@ class ReferenceRules:
             f"shares {shared} {n}-word sequence{'s' if shared != 1 else ''}{sampled} with "
             f"reference file {name} (first match: its {at})"
         )
+        words = None
+        if ref < len(self._ref_texts):
+            words = shared_words(self._ref_texts[ref], n, values)
         line = owners.line_of(index)
         return self.finding(
             "reference-contamination",
             message,
+            evidence=words,
             file=owners.files[owners.file[index]],
             line=line,
             row=owners.row[index],
