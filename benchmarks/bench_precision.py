@@ -225,6 +225,32 @@ def print_recall(results: dict[str, tuple[int, int]], rows: int) -> None:
     print(f"  {'all':<28} {total_found:>5} / {total:<5} {total_found / max(total, 1):.3f}")
 
 
+def doc_sentence(score: RuleScore | None) -> str:
+    command = "`python benchmarks/bench_precision.py` (corpus: tests/data/precision)"
+    if score is None:
+        return (
+            "Measured precision: not measured: the rule made no finding on the precision corpus "
+            f"of real public datasets. Command: {command}."
+        )
+    judged = score.true + score.false
+    if not judged:
+        return f"Measured precision: not measured: no labelled finding yet. Command: {command}."
+    return (
+        f"Measured precision: {score.true / judged:.2f} ({score.true} of {judged} findings "
+        f"true) on the precision corpus of real public datasets. Command: {command}."
+    )
+
+
+def write_docs(scores: dict[str, RuleScore]) -> None:
+    """Put each rule's measured precision at the end of its page (replacing an older one)."""
+    for page in sorted((ROOT / "docs" / "rules").glob("*/*.md")):
+        name = f"{page.parent.name}/{page.stem}"
+        text = page.read_text("utf-8").rstrip("\n")
+        kept = [p for p in text.split("\n\n") if not p.startswith("Measured precision:")]
+        kept.append(doc_sentence(scores.get(name)))
+        page.write_text("\n\n".join(kept) + "\n", "utf-8")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--labels", type=Path, default=CORPUS / "labels.jsonl")
@@ -233,9 +259,14 @@ def main() -> None:
     parser.add_argument("--skip-recall", action="store_true")
     parser.add_argument("--json", type=Path, help="also write the results as JSON")
     parser.add_argument("--check", action="store_true", help="exit 1 when a rule is LOW")
+    parser.add_argument(
+        "--write-docs", action="store_true", help="write each rule's precision on its doc page"
+    )
     args = parser.parse_args()
     scores, unknown = precision(args.labels)
     low = print_precision(scores, unknown)
+    if args.write_docs:
+        write_docs(scores)
     results = {} if args.skip_recall else recall(args.rows, args.seed)
     if results:
         print_recall(results, args.rows)

@@ -250,7 +250,7 @@ class FormatChecker(Checker):
             )
             return
         first = next(i for i, role in enumerate(roles) if role in ("user", "assistant"))
-        if roles[first] == "assistant":
+        if roles[first] == "assistant" and messages[first].weight != 0:
             yield self.finding(
                 "assistant-before-user",
                 f"{messages[first].field} is an assistant turn before the first user turn",
