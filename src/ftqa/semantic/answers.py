@@ -112,13 +112,14 @@ class Conflict:
 
 
 def is_code(text: str) -> bool:
-    """Whether an answer is code: a fenced block, or most of its first lines read as code."""
+    """Whether an answer is code: a fenced block, or lines that read as code from the first on
+    (most of the first eight)."""
     stripped = text.strip()
     if stripped.startswith(("```", "~~~")):
         return True
     lines = [line for line in stripped.splitlines()[:8] if line.strip()]
-    if len(lines) < 2:
-        return False
+    if len(lines) < 2 or not _CODE_LINE.match(lines[0]):
+        return False  # prose first: the headline is a statement, whatever code follows
     return sum(1 for line in lines if _CODE_LINE.match(line)) >= CODE_SHARE * len(lines)
 
 
