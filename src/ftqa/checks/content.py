@@ -91,7 +91,7 @@ class ContentChecker(Checker):
     id = "content"
     summary = "Refusal boilerplate, placeholders and cut-off replies left in the training text."
     version = "1"
-    isolated = True
+    isolated = False  # cheap per-row regexes: not worth a worker process
     rules = RULES
     Options = ContentOptions
     options: ContentOptions
