@@ -156,6 +156,7 @@ def fix_dataset(
             limits=limits,
             select=selectors,
             max_findings_per_rule=FIX_FINDINGS_CAP,
+            dataset_level_findings=False,  # a fix needs the finding of every row
         )
 
     summary = FixSummary(output=output, quarantine=quarantine, log=log)
