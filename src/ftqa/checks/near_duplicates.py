@@ -1,14 +1,14 @@
 """The `near_duplicates` checker: clusters of rows that are almost the same example.
 
 Each row's scope (the whole example without system messages by default) is normalized (NFKC, case
-folding) and cut into word n-grams (bigrams by default); a 128-permutation MinHash signature of
-that set is kept per row (512 bytes; no text). At the end, LSH banding (bands x rows derived from
-the threshold) proposes candidate pairs, each candidate is verified on its estimated Jaccard
-similarity, and clusters form around representatives (`ftqa.dedup.representatives`): a row joins
-the earliest-best kept row it is similar to AND answers the same as, never a chain of pairs, so
-every member is within the threshold of the kept row, and removing the others removes only rows
-that say what it says. The prompt and the answer must each agree too: equal after normalization, or
-reworded (that side's own word n-gram similarity reaches the threshold); a different label, number
+folding) and cut into word n-grams (bigrams by default); a 128-permutation MinHash signature of that
+set is kept per row (512 bytes; no text). At the end, LSH banding (bands x rows derived from the
+threshold) proposes candidate pairs, each candidate is verified on its estimated Jaccard similarity,
+and clusters form around representatives (`ftqa.dedup.representatives`): a row joins the earliest-
+best kept row it is similar to AND answers the same as, never a chain of pairs, so every member is
+within the threshold of the kept row, and removing the others removes only rows that say what it
+says. The prompt and the answer must each agree too: equal after normalization, or the same numbers
+and yes/no with that side's own word n-gram similarity at the threshold; a different label, number
 or yes/no never agrees, nor does another short question that shares a long answer. Clusters whose
 rows are all exact copies of one another are left to the `duplicates` checker. Training and
 validation rows are clustered separately.
@@ -36,8 +36,9 @@ from ftqa.dedup import (
     scope_text,
 )
 from ftqa.dedup.findings import by_file, group_location, listing, place
-from ftqa.dedup.representatives import Side, Sides, representative_clusters
+from ftqa.dedup.representatives import representative_clusters
 from ftqa.dedup.scope import cached_parts, excerpt_of
+from ftqa.dedup.sides import SideIndex, Sides
 from ftqa.finding import Finding, Severity
 from ftqa.records import Record
 
@@ -112,10 +113,8 @@ class NearDuplicatesChecker(Checker):
         side_params = MinHashParams(
             options.threshold, options.ngram, SIDE_PERMUTATIONS, options.seed
         )
-        self._answers = KeyIndex()  # rows without an answer side share the all-zero key
-        self._answer_index = SignatureIndex(side_params)
-        self._prompts = KeyIndex()
-        self._prompt_index = SignatureIndex(side_params)
+        self._answer_side = SideIndex(side_params)
+        self._prompt_side = SideIndex(side_params)
         self._summary: dict[str, Any] = {}
         self._texts: Any = None
         if options.semantic:
@@ -134,11 +133,15 @@ class NearDuplicatesChecker(Checker):
         if self._texts is not None:
             self._texts.add("\n".join(part for _, part in parts))
         self._exact.add(scope_key(record, "example", EXACT_NORMALIZATION))
-        self._answers.add(scope_key(record, "response", EXACT_NORMALIZATION))
-        self._answer_index.add(scope_text(record, "response", TEXT_NORMALIZATION))
+        self._answer_side.add(
+            scope_key(record, "response", EXACT_NORMALIZATION),
+            scope_text(record, "response", TEXT_NORMALIZATION),
+        )
         system = options.include_system
-        self._prompts.add(scope_key(record, "prompt", EXACT_NORMALIZATION, system))
-        self._prompt_index.add(scope_text(record, "prompt", TEXT_NORMALIZATION, system))
+        self._prompt_side.add(
+            scope_key(record, "prompt", EXACT_NORMALIZATION, system),
+            scope_text(record, "prompt", TEXT_NORMALIZATION, system),
+        )
         return iter(())
 
     def finish(self) -> Iterator[Finding]:
@@ -168,23 +171,12 @@ class NearDuplicatesChecker(Checker):
     def _sides(self) -> Sides:
         """What must agree besides the example: its prompt and its answer. Comparing one side
         only (scope prompt or response), nothing else is asked."""
+        both = self.options.scope == "example"
         threshold = self.options.threshold
-        answer = Side(
-            self._answers.keys(),
-            self._answer_index.signatures(),
-            self._answer_index.has_signature(),
-            threshold,
+        return Sides(
+            prompt=self._prompt_side.side(threshold, compare_text=both),
+            answer=self._answer_side.side(threshold, compare_text=both),
         )
-        prompt = Side(
-            self._prompts.keys(),
-            self._prompt_index.signatures(),
-            self._prompt_index.has_signature(),
-            threshold,
-        )
-        if self.options.scope != "example":
-            answer.keys = np.zeros_like(answer.keys)
-            return Sides(None, answer)
-        return Sides(prompt, answer)
 
     def _semantic(self, splits: np.ndarray, labels: np.ndarray) -> Iterator[Finding]:
         from ftqa.semantic import find_semantic_duplicates

@@ -1,14 +1,14 @@
 """Near-duplicate clusters around representatives, never joined transitively.
 
 Joining every verified pair (union-find) lets a chain A~B~C~… pull in rows that share little with
-the row that is kept. Here a cluster is a kept row (its representative) and rows that are each
-close to THAT row: rows are taken in file order; a row joins the earliest-best representative whose
-estimated similarity to it reaches the threshold AND whose prompt and answer each agree with its
-own (equal after normalization, or reworded: that side's own similarity reaches the threshold);
-otherwise it becomes a representative itself. So the threshold a cluster states
-holds for every member, and removing every member but the representative removes only rows that say
-what a kept row says. Rows with the same prompt and a different answer are a contradiction to
-report, never a duplicate to delete.
+the row that is kept. Here a cluster is a kept row (its representative) and rows that are each close
+to THAT row: rows are taken in file order; a row joins the earliest-best representative whose
+estimated similarity to it reaches the threshold AND whose prompt and answer each agree with its own
+(`ftqa.dedup.sides`: equal after normalization, or the same numbers and yes/no and that side's own
+similarity reaches the threshold); otherwise it becomes a representative itself. So the threshold a
+cluster states holds for every member, and removing every member but the representative removes only
+rows that say what a kept row says. Rows with the same prompt and a different answer are a
+contradiction to report, never a duplicate to delete.
 
 Work is linear in rows plus verified pairs: rows with identical signatures and the same answer form
 one class handled once, and only classes with verified neighbours are looked at one by one.
@@ -21,6 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ftqa.dedup import minhash
+from ftqa.dedup.sides import Sides
 
 
 @dataclass
@@ -30,40 +31,6 @@ class Representatives:
     pairs: int  # verified pairs between distinct signatures
     candidates: int
     different_answers: int  # rows close to a representative whose prompt or answer differs
-
-
-@dataclass
-class Side:
-    """One side of each row (its prompt, or its answer): an exact key of the normalized side
-    (all zeros when there is none) and a MinHash signature, to tell a reworded side from another."""
-
-    keys: np.ndarray  # (rows, 2) uint64
-    sigs: np.ndarray  # (rows, perms) uint32
-    has: np.ndarray  # rows whose side has a signature
-    threshold: float
-
-    def agree(self, first: int, second: int) -> bool:
-        if (self.keys[first] == self.keys[second]).all():
-            return True
-        if not (self.has[first] and self.has[second]):
-            return False
-        same = float((self.sigs[first] == self.sigs[second]).mean())
-        return same >= self.threshold - 1e-6
-
-
-@dataclass
-class Sides:
-    """What must agree besides the whole example: with a long shared answer, short questions that
-    differ would pass the example's threshold, and with a long shared prompt, short answers would:
-    either row then teaches something the other does not."""
-
-    prompt: Side | None
-    answer: Side
-
-    def agree(self, first: int, second: int) -> bool:
-        if not self.answer.agree(first, second):
-            return False
-        return self.prompt is None or self.prompt.agree(first, second)
 
 
 def representative_clusters(
@@ -89,11 +56,10 @@ def representative_clusters(
     pairs, pair_sims = candidates[keep], sims[keep]
 
     # Classes: rows with the same signature group and the same exact sides; first row leads.
-    prompt_keys = sides.prompt.keys if sides.prompt is not None else np.zeros((count, 2), np.uint64)
     keyed = np.empty((count, 5), dtype=np.uint64)
     keyed[:, 0] = groups.astype(np.uint64)
-    keyed[:, 1:3] = sides.answer.keys
-    keyed[:, 3:] = prompt_keys
+    keyed[:, 1:3] = sides.answer.class_keys()
+    keyed[:, 3:] = sides.prompt.class_keys()
     view = np.ascontiguousarray(keyed).view(np.dtype((np.void, 40))).ravel()
     _, first, inverse = np.unique(view, return_index=True, return_inverse=True)
     class_leader = first.astype(np.int64)
