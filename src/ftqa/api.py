@@ -57,6 +57,7 @@ def check(
     limits: Limits | None = None,
     progress: ProgressHook | None = None,
     max_findings_per_rule: int | None = None,
+    dataset_level_findings: bool | None = None,
 ) -> Report:
     """Check a dataset and return the report; problems in the data never raise.
 
@@ -65,8 +66,8 @@ def check(
     against. `model`/`epochs` choose the tokenizer profile and the cost estimate; `examples=True`
     keeps the per-example table (`report.examples`). Configuration comes from `config` (a file or
     a mapping), else from the nearest `ftqa.toml` / `pyproject.toml [tool.ftqa]`; keyword
-    arguments (`select`, `ignore`, `fail_on`, `input_format`, `max_findings_per_rule`) override
-    it.
+    arguments (`select`, `ignore`, `fail_on`, `input_format`, `max_findings_per_rule`,
+    `dataset_level_findings`) override it.
     Raises `InputError` for a path that cannot be read at all and `ConfigError` for bad settings.
     """
     overrides = {
@@ -75,6 +76,7 @@ def check(
         "fail_on": Severity(fail_on) if fail_on is not None else None,
         "input_format": input_format,
         "max_findings_per_rule": max_findings_per_rule,
+        "dataset_level_findings": dataset_level_findings,
     }
     start = _first_path(data) if config is None else None
     settings = load_settings(config, start or (Path.cwd() if config is None else None), overrides)

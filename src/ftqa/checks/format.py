@@ -10,6 +10,7 @@ from __future__ import annotations
 from array import array
 from collections import Counter, defaultdict
 from collections.abc import Iterator, Mapping
+from dataclasses import replace
 from typing import Any
 
 from pydantic import Field
@@ -21,7 +22,7 @@ from ftqa.records import Problem, Record
 
 E, W = Severity.ERROR, Severity.WARNING
 
-RULES = (
+_RULES = (
     Rule("invalid-json", E, "A line (or array element) is not valid JSON.", "unsafe"),
     Rule("invalid-utf8", E, "Bytes that are not valid UTF-8.", "unsafe"),
     Rule("truncated-last-line", E, "The file ends in the middle of an example.", "unsafe"),
@@ -36,7 +37,7 @@ RULES = (
         "Text with a lone surrogate (U+D800-U+DFFF without its pair).",
         "unsafe",
     ),
-    Rule("invalid-csv", E, "A CSV record the CSV parser cannot read."),
+    Rule("invalid-csv", E, "A CSV record the CSV parser cannot read.", "unsafe"),
     Rule("wrong-column-count", E, "A CSV row with more or fewer cells than the header."),
     Rule("empty-file", E, "The file has no bytes."),
     Rule("read-error", E, "The file stopped being readable part-way."),
@@ -70,7 +71,43 @@ RULES = (
     ),
     Rule("control-character", W, "NUL, escape or other control characters inside text."),
     Rule("too-few-examples", W, "Fewer examples than the provider minimum."),
+    Rule("no-examples", E, "The dataset holds no example at all."),
+    Rule("no-user-message", E, "A conversation with no user message: the reply answers nothing."),
+    Rule("assistant-before-user", W, "An assistant turn before the first user turn."),
 )
+
+# Row conditions that, when most rows of a file have them, describe the file (its layout or its
+# conventions): reported once for the file (see ftqa.collector).
+ROW_CONDITIONS = frozenset(
+    {
+        "invalid-json",
+        "not-an-object",
+        "undetectable-format",
+        "mixed-formats",
+        "missing-key",
+        "wrong-type",
+        "unexpected-key",
+        "unknown-role",
+        "missing-assistant-message",
+        "last-turn-not-assistant",
+        "consecutive-same-role",
+        "system-message-not-first",
+        "empty-content",
+        "unknown-content-part",
+        "control-character",
+        "no-user-message",
+        "assistant-before-user",
+    }
+)
+RULES = tuple(replace(rule, aggregate=rule.slug in ROW_CONDITIONS) for rule in _RULES)
+
+# Problems that mean the data was there but could not be read: `no-examples` would add nothing.
+UNREADABLE = frozenset(
+    {
+        "invalid-json", "invalid-utf8", "truncated-last-line", "line-too-long", "invalid-csv",
+        "empty-file", "read-error", "decompression-limit", "not-an-object", "lone-surrogate",
+    }
+)  # fmt: skip
 
 # Rows these rules mark cannot be trained on as they are: the unsafe fix moves them, untouched,
 # to the quarantine file.
@@ -110,11 +147,14 @@ class FormatChecker(Checker):
         self._labels: Counter[str] = Counter()
         self._table: dict[tuple[str, str], list[Record]] = defaultdict(list)
         self._missing_columns: set[tuple[str, str]] = set()
+        self._unreadable = 0  # training rows or files that could not be read at all
 
     def check_record(self, record: Record) -> Iterator[Finding]:
         if record.split == "reference":
             return
         for problem in record.problems:
+            if record.split == "train" and problem.rule in UNREADABLE:
+                self._unreadable += 1
             yield self._problem(record, problem)
         if record.row < 0:
             return
@@ -134,6 +174,7 @@ class FormatChecker(Checker):
         rows.append(record.row)
         lines.append(record.line if record.line is not None else -1)
         self._count(record)
+        yield from self._turn_order(record)
         if record.tabular:
             chunk = self._table[(record.file, record.format)]
             chunk.append(record)
@@ -145,7 +186,15 @@ class FormatChecker(Checker):
             yield from self._validate_table(file, fmt)
         yield from self._mixed_formats()
         total = sum(self._rows.values())
-        if self.context.files and total < self.options.min_examples:
+        if self.context.files and total == 0 and not self._unreadable:
+            yield self.finding(
+                "no-examples",
+                "the dataset holds no example: the file is blank, only a CSV header or an "
+                "empty list",
+                file=self.context.files[0],
+                fix="point ftqa at the file that holds the training examples",
+            )
+        elif self.context.files and total < self.options.min_examples:
             yield self.finding(
                 "too-few-examples",
                 f"{total} training examples; providers require at least "
@@ -180,6 +229,36 @@ class FormatChecker(Checker):
             self._turns[len(record.messages) + (1 if record.chosen else 0)] += 1
             for message in record.messages:
                 self._roles[message.role] += 1
+
+    def _turn_order(self, record: Record) -> Iterator[Finding]:
+        """A conversation's turns: a reply with no user message, or one before the first."""
+        messages = record.messages
+        if record.chosen is not None or not messages or record.problems:
+            return  # a row with a problem of its own is reported for that first
+        if record.format == "completion":
+            return  # an empty prompt is unconditional generation, a layout of its own
+        roles = [message.role for message in messages]
+        if "assistant" not in roles:
+            return
+        if "user" not in roles:
+            yield self.finding(
+                "no-user-message",
+                "the conversation has an assistant message but no user message: the model "
+                "learns a reply to nothing",
+                record,
+                fix="add the user message the reply answers, or drop the row",
+            )
+            return
+        first = next(i for i, role in enumerate(roles) if role in ("user", "assistant"))
+        if roles[first] == "assistant" and messages[first].weight != 0:
+            yield self.finding(
+                "assistant-before-user",
+                f"{messages[first].field} is an assistant turn before the first user turn",
+                record,
+                field=messages[first].field,
+                evidence=messages[first].content,
+                fix="start the conversation with the user (or mark the greeting with weight 0)",
+            )
 
     def _problem(self, record: Record, problem: Problem) -> Finding:
         message = problem.message

@@ -53,6 +53,7 @@ from ftqa.detect.pii_tables import (
     ID_LABELS,
     ID_SHAPES,
     NATIONAL_IDS,
+    PLACEHOLDER_EMAIL_DOMAINS,
     RESERVED_EMAIL_DOMAINS,
     RESERVED_TLDS,
     SERVICE_EMAILS,
@@ -127,7 +128,11 @@ class PiiDetector:
         self.options = options
         self._email_domains = tuple(
             domain.lower().lstrip("@.")
-            for domain in (*RESERVED_EMAIL_DOMAINS, *options.allowed_email_domains)
+            for domain in (
+                *RESERVED_EMAIL_DOMAINS,
+                *PLACEHOLDER_EMAIL_DOMAINS,
+                *options.allowed_email_domains,
+            )
         )
         self._emails = frozenset(address.lower() for address in options.allowed_emails)
         self._networks = tuple(
