@@ -7,6 +7,7 @@ parsed value as it was read, so format-level checks can still look at the raw sh
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from dataclasses import field as _field
 from typing import Any
 
 CANONICAL_ROLES = ("system", "developer", "user", "assistant", "tool")
@@ -47,6 +48,20 @@ class Problem:
     evidence: str | None = None
     fatal: bool = True
     field: str | None = None
+    # `duplicate-key`: each repeated key with the earlier value a later one replaced (JSON keeps
+    # the last). Those values are gone from the parsed row but still in the file's bytes, so the
+    # checkers that must see every byte (`secrets`, `pii`) scan them too.
+    shadowed: tuple[tuple[str, Any], ...] = _field(default=(), compare=False, repr=False)
+
+
+@dataclass(slots=True, frozen=True)
+class Header:
+    """The header row of a CSV/TSV file: its physical line and its cells (names stripped), one
+    object shared by every record of the file. The names are keys of each row's `raw` too, but
+    they are written once, on this line, so findings about them belong here."""
+
+    line: int
+    cells: tuple[str, ...]
 
 
 @dataclass(slots=True)
@@ -76,6 +91,7 @@ class Record:
     scan_text: bool = True  # False when the loader proved the source holds no hidden characters
     format: str | None = None
     tabular: bool = False
+    header: Header | None = None  # CSV/TSV rows: the file's header row
     problems: list[Problem] = field(default_factory=list)
     messages: list[Message] = field(default_factory=list)
     chosen: list[Message] | None = None

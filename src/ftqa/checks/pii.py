@@ -17,7 +17,18 @@ from typing import Any
 from pydantic import Field, field_validator
 
 from ftqa.checker import Checker, Edit, Options, Rule
-from ftqa.detect.pii import PiiDetector
+from ftqa.detect.keys import (
+    KEY_MARK,
+    REPEATED_MARK,
+    HeadersSeen,
+    Spot,
+    header_spots,
+    key_strings,
+    rename_keys,
+    row_spots,
+    spots_joined,
+)
+from ftqa.detect.pii import Pii, PiiDetector
 from ftqa.detect.pii_tables import DEFAULT_ALLOWED_IPS, NATIONAL_IDS
 from ftqa.detect.rows import joined_bytes, joined_text, text_fields
 from ftqa.detect.scan import (
@@ -140,10 +151,25 @@ class PiiChecker(Checker):
         self._by_type: Counter[str] = Counter()
         self._rows = 0
         self._scanned = 0
+        self._headers = HeadersSeen()
 
     def check_record(self, record: Record) -> Iterator[Finding]:
         self._scanned += 1
         row_has = False
+        for finding in self._values(record):
+            row_has = True
+            yield finding
+        if self.detector.may_hold(*spots_joined(record)):
+            for finding in self._spots(record, row_spots(record)):
+                row_has = True
+                yield finding
+        if row_has:
+            self._rows += 1
+        header = self._headers.first(record)
+        if header is not None:
+            yield from self._spots(record, header_spots(header), header.line)
+
+    def _values(self, record: Record) -> Iterator[Finding]:
         if not self.detector.may_hold(joined_text(record), joined_bytes(record)):
             return
         for path, text in text_fields(record):
@@ -152,7 +178,6 @@ class PiiChecker(Checker):
             items = self.detector.find(text)
             if not items:
                 continue
-            row_has = True
             field = format_path(path)
             seen: set[tuple[str, str]] = set()
             for item in items:
@@ -170,8 +195,33 @@ class PiiChecker(Checker):
                     evidence=item.shown,
                     fix=FIX_HINT,
                 )
-        if row_has:
-            self._rows += 1
+
+    def _spots(
+        self, record: Record, spots: list[Spot], header_line: int | None = None
+    ) -> Iterator[Finding]:
+        """Keys, earlier values of repeated keys, header cells: the same detector; a name made
+        of digits alone (a numeric id used as a key) is not read as a phone or card number."""
+        for spot in spots:
+            if spot.kind == "repeated" and is_structural(spot.path):
+                continue
+            seen: set[tuple[str, str]] = set()
+            for item in _in_spot(self.detector, spot):
+                if (item.rule, item.key) in seen:
+                    continue
+                seen.add((item.rule, item.key))
+                self._by_rule[item.rule] += 1
+                self._by_type[item.label] += 1
+                yield self.finding(
+                    item.rule,
+                    f"possible {item.label} in {spot.where} (character {item.start + 1}); "
+                    "detection is best-effort",
+                    None if header_line is not None else record,  # a header is no row
+                    field=spot.field,
+                    evidence=item.shown,
+                    fix=FIX_HINT,
+                    file=record.file,
+                    line=header_line,
+                )
 
     def stats(self) -> dict[str, Any]:
         return {
@@ -197,30 +247,64 @@ class PiiChecker(Checker):
 
     def fix(self, raw: Any, finding: Finding, row: int) -> Edit | None:
         """Replace every item of the finding's rule in the row with a typed placeholder
-        (`<EMAIL>`, `<PHONE>`, …), the same value always by the same placeholder."""
-        return redact(raw, finding.rule, self.detector)
+        (`<EMAIL>`, `<PHONE>`, …), the same value always by the same placeholder; a key that
+        holds one is renamed. An earlier value of a repeated key goes when the row is
+        re-encoded (the row value is the last one's)."""
+        if (finding.field or "").endswith(REPEATED_MARK):
+            return Edit(raw, before=f"{finding.rule} in {finding.field}", after=DROPPED_REPEATED)
+        return redact(raw, finding.rule, self.detector, top_keys=finding.field == KEY_MARK)
 
 
-def redact(raw: Any, rule: str, detector: PiiDetector) -> Edit | None:
-    names = Placeholders([text for _, text in iter_strings(raw)])
+DROPPED_REPEATED = (
+    "removed with the earlier value of the repeated key: the row is written again with the "
+    "last value, the one JSON readers keep"
+)
+
+
+def _in_spot(detector: PiiDetector, spot: Spot) -> list[Pii]:
+    if spot.kind != "repeated" and _digits_only(spot.text):
+        return []
+    return detector.find(spot.text)
+
+
+NUMBER_CHARACTERS = frozenset("0123456789 +-.()/")
+
+
+def _digits_only(name: str) -> bool:
+    """A name written with digits and number separators alone (`4155552671`, `1-800-555`)."""
+    return NUMBER_CHARACTERS.issuperset(name)
+
+
+def redact(raw: Any, rule: str, detector: PiiDetector, top_keys: bool = True) -> Edit | None:
+    """`raw` with every item of `rule` replaced by its placeholder, in values and keys
+    (`top_keys=False` leaves the outermost mapping's keys alone: a tabular row's columns)."""
+    names = Placeholders([text for _, text in iter_strings(raw)] + key_strings(raw))
     kind = PLACEHOLDER[rule]
     fields: list[str] = []
+
+    def spans_in(text: str, found: list[Pii]) -> list[tuple[int, int, str]]:
+        return [(i.start, i.end, names.get(kind, i.key)) for i in found if i.rule == rule]
+
+    def rename(path: Path, key: str) -> str | None:
+        spans = spans_in(key, _in_spot(detector, Spot("key", key, path)))
+        if not spans:
+            return None
+        fields.append(f"{Spot('key', key, path).field} ×{len(spans)}")
+        return replace_spans(key, spans)
 
     def change(path: Path, text: str) -> str | None:
         if is_structural(path):
             return None
-        spans = [
-            (item.start, item.end, names.get(kind, item.key))
-            for item in detector.find(text)
-            if item.rule == rule
-        ]
+        spans = spans_in(text, detector.find(text))
         if not spans:
             return None
         fields.append(f"{format_path(path)} ×{len(spans)}")
         return replace_spans(text, spans)
 
-    value, changed = rewrite_strings(raw, change)
-    if not changed:
+    # Keys first, so that the paths of the values below name placeholders, not personal data.
+    value, renamed = rename_keys(raw, rename, top=top_keys)
+    value, changed = rewrite_strings(value, change)
+    if not (changed or renamed):
         return None
     return Edit(value, before=f"{rule} in " + ", ".join(fields), after=", ".join(names.given))
 

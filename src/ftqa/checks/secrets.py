@@ -22,6 +22,17 @@ from typing import Any
 from pydantic import Field, field_validator
 
 from ftqa.checker import Checker, Edit, Options, Rule
+from ftqa.detect.keys import (
+    KEY_MARK,
+    REPEATED_MARK,
+    HeadersSeen,
+    Spot,
+    header_spots,
+    key_strings,
+    rename_keys,
+    row_spots,
+    spots_joined,
+)
 from ftqa.detect.rows import joined_bytes, text_fields
 from ftqa.detect.scan import (
     Path,
@@ -130,18 +141,32 @@ class SecretsChecker(Checker):
         self._by_rule: Counter[str] = Counter()
         self._rows = 0
         self._scanned = 0
+        self._headers = HeadersSeen()
 
     def check_record(self, record: Record) -> Iterator[Finding]:
         self._scanned += 1
-        detector = self.detector
         row_has = False
+        for finding in self._values(record):
+            row_has = True
+            yield finding
+        if may_hold_secret(*spots_joined(record)):
+            for finding in self._spots(record, row_spots(record)):
+                row_has = True
+                yield finding
+        if row_has:
+            self._rows += 1
+        header = self._headers.first(record)
+        if header is not None:
+            yield from self._spots(record, header_spots(header), header.line)
+
+    def _values(self, record: Record) -> Iterator[Finding]:
+        detector = self.detector
         if not may_hold_secret("", joined_bytes(record)):
             return
         for path, text in text_fields(record):
             secrets = detector.find(text, is_structural(path))
             if not secrets:
                 continue
-            row_has = True
             field = format_path(path)
             for secret in _once_per_value(text, secrets):
                 self._by_type[secret.label] += 1
@@ -155,8 +180,28 @@ class SecretsChecker(Checker):
                     evidence=secret.masked(text),
                     fix=FIX_HINT,
                 )
-        if row_has:
-            self._rows += 1
+
+    def _spots(
+        self, record: Record, spots: list[Spot], header_line: int | None = None
+    ) -> Iterator[Finding]:
+        """Keys, earlier values of repeated keys, header cells: the same detector; the generic
+        high-entropy test is left out for names (keys and column names are often random ids)."""
+        for spot in spots:
+            names = spot.kind != "repeated" or is_structural(spot.path)
+            for secret in _once_per_value(spot.text, self.detector.find(spot.text, names)):
+                self._by_type[secret.label] += 1
+                self._by_rule[secret.rule] += 1
+                yield self.finding(
+                    secret.rule,
+                    f"{_article(secret.label)} {secret.label} in {spot.where} "
+                    f"(character {secret.start + 1})",
+                    None if header_line is not None else record,  # a header is no row
+                    field=spot.field,
+                    evidence=secret.masked(spot.text),
+                    fix=FIX_HINT,
+                    file=record.file,
+                    line=header_line,
+                )
 
     def stats(self) -> dict[str, Any]:
         return {
@@ -167,31 +212,53 @@ class SecretsChecker(Checker):
 
     def fix(self, raw: Any, finding: Finding, row: int) -> Edit | None:
         """Replace every credential of the finding's rule in the row with a typed placeholder
-        (`<API_KEY>`, `<PASSWORD>`, …), the same value always by the same placeholder."""
-        return redact(raw, finding.rule, self.detector)
+        (`<API_KEY>`, `<PASSWORD>`, …), the same value always by the same placeholder; a key
+        that holds one is renamed. An earlier value of a repeated key goes when the row is
+        re-encoded (the row value is the last one's)."""
+        if (finding.field or "").endswith(REPEATED_MARK):
+            return Edit(raw, before=f"{finding.rule} in {finding.field}", after=DROPPED_REPEATED)
+        return redact(raw, finding.rule, self.detector, top_keys=finding.field == KEY_MARK)
 
 
-def redact(raw: Any, rule: str, detector: SecretDetector) -> Edit | None:
-    texts = [text for _, text in iter_strings(raw)]
-    names = Placeholders(texts)
+DROPPED_REPEATED = (
+    "removed with the earlier value of the repeated key: the row is written again with the "
+    "last value, the one JSON readers keep"
+)
+
+
+def redact(raw: Any, rule: str, detector: SecretDetector, top_keys: bool = True) -> Edit | None:
+    """`raw` with every credential of `rule` replaced by its placeholder, in values and keys
+    (`top_keys=False` leaves the outermost mapping's keys alone: a tabular row's columns)."""
+    names = Placeholders([text for _, text in iter_strings(raw)] + key_strings(raw))
     kind = PLACEHOLDER[rule]
     fields: list[str] = []
 
-    def change(path: Path, text: str) -> str | None:
-        spans = []
-        for secret in detector.find(text, is_structural(path)):
+    def spans_in(text: str, structural: bool) -> list[tuple[int, int, str]]:
+        return [
+            (secret.start, secret.end, names.get(kind, text[secret.start : secret.end]))
             # Only the finding's rule: a rule the user ignored is not redacted.
-            if secret.rule != rule:
-                continue
-            value = text[secret.start : secret.end]
-            spans.append((secret.start, secret.end, names.get(kind, value)))
+            for secret in detector.find(text, structural)
+            if secret.rule == rule
+        ]
+
+    def rename(path: Path, key: str) -> str | None:
+        spans = spans_in(key, True)
+        if not spans:
+            return None
+        fields.append(f"{Spot('key', key, path).field} ×{len(spans)}")
+        return replace_spans(key, spans)
+
+    def change(path: Path, text: str) -> str | None:
+        spans = spans_in(text, is_structural(path))
         if not spans:
             return None
         fields.append(f"{format_path(path)} ×{len(spans)}")
         return replace_spans(text, spans)
 
-    value, changed = rewrite_strings(raw, change)
-    if not changed:
+    # Keys first, so that the paths of the values below name placeholders, not credentials.
+    value, renamed = rename_keys(raw, rename, top=top_keys)
+    value, changed = rewrite_strings(value, change)
+    if not (changed or renamed):
         return None
     return Edit(value, before=f"{rule} in " + ", ".join(fields), after=", ".join(names.given))
 

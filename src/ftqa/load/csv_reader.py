@@ -16,7 +16,7 @@ from typing import Any, BinaryIO
 from ftqa.load.csv_segments import Segment, csv_segments
 from ftqa.load.limits import Limits
 from ftqa.load.tabular import decode_nested
-from ftqa.records import Problem, Record
+from ftqa.records import Header, Problem, Record
 
 BOM = b"\xef\xbb\xbf"
 
@@ -46,6 +46,7 @@ def read_csv(path: str, stream: BinaryIO, limits: Limits, delimiter: str = ",") 
     head = stream.read(len(BOM))
     base = len(BOM) if head == BOM else 0
     header: list[str] | None = None
+    shared: Header | None = None
     row = 0
     segments = csv_segments(
         stream, delimiter, limits, base, _parses(delimiter), b"" if base else head
@@ -54,6 +55,8 @@ def read_csv(path: str, stream: BinaryIO, limits: Limits, delimiter: str = ",") 
         if header is None:
             header_records, header = _header(path, segment, delimiter)
             yield from header_records
+            if header is not None:
+                shared = Header(segment.line, tuple(header))
             continue
         data = segment.data
         span = (segment.start, segment.end)
@@ -61,7 +64,9 @@ def read_csv(path: str, stream: BinaryIO, limits: Limits, delimiter: str = ",") 
             problem = Problem("blank-line", "blank line between examples")
             yield Record(file=path, row=-1, line=segment.line, problems=[problem], span=span)
             continue
-        yield _record(path, row, segment, header, delimiter)
+        record = _record(path, row, segment, header, delimiter)
+        record.header = shared
+        yield record
         row += 1
 
 

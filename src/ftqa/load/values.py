@@ -18,13 +18,17 @@ from ftqa.records import Problem
 from ftqa.text import clean_text, excerpt
 
 _CONSTANTS = {"NaN": float("nan"), "Infinity": float("inf"), "-Infinity": float("-inf")}
+# Earlier values of repeated keys kept per row for the secrets and pii scans. They are parts of
+# one line, so the line-length limit bounds their size; the count is bounded too.
+MAX_SHADOWED = 256
 
 
 class _Quirks:
-    __slots__ = ("constants", "duplicate_keys", "lost_surrogate")
+    __slots__ = ("constants", "duplicate_keys", "lost_surrogate", "shadowed")
 
     def __init__(self) -> None:
         self.duplicate_keys: list[str] = []
+        self.shadowed: list[tuple[str, Any]] = []
         self.constants: list[str] = []
         self.lost_surrogate = False
 
@@ -35,6 +39,8 @@ class _Quirks:
                 self.duplicate_keys.append(key)
                 # The overwritten value is lost: look at it now.
                 self.lost_surrogate = self.lost_surrogate or _replace_surrogates(seen[key])[1]
+                if len(self.shadowed) < MAX_SHADOWED:
+                    self.shadowed.append((key, seen[key]))
             seen[key] = value
         return seen
 
@@ -99,6 +105,9 @@ def _careful_parse(data: bytes) -> tuple[Any, list[Problem]]:
                 f"duplicate object key {names!s}: parsers disagree on which value wins",
                 evidence=excerpt(names),
                 fatal=False,
+                shadowed=tuple(
+                    (key, without_lone_surrogates(value)) for key, value in quirks.shadowed
+                ),
             )
         )
     if quirks.constants:
