@@ -11,7 +11,9 @@
 Every record of the input goes to exactly one destination. Records are copied from the file's own
 bytes (their spans), so untouched records, and quarantined ones of any size or encoding, are
 byte-identical; the framing between records (a CSV header, a JSON array's brackets) stays in the
-primary destination. Before any file appears, the writer proves it: rows in = the sum of rows
+primary destination. The one change to framing: `fix --redact` may rewrite the cells of a CSV/TSV
+header that hold a credential or personal data (`ftqa.rewrite.framing`), in every destination.
+Before any file appears, the writer proves it: rows in = the sum of rows
 written to every destination, every input byte was copied, omitted or replaced by an edit, the file
 hashes to what the check read (`expected_sha256`), and each destination of well-formed records
 reads back with as many rows as were written to it. Any failure removes every temporary file and
@@ -33,6 +35,7 @@ from ftqa.load import Limits
 from ftqa.load.csv_reader import BOM, parse_cells
 from ftqa.load.raw import RawBytes
 from ftqa.records import Record
+from ftqa.rewrite.framing import HeaderRedaction, rewrite_header
 from ftqa.rewrite.layouts import CsvLayout, JsonArrayLayout, LineLayout, encode_csv_record
 from ftqa.rewrite.targets import OutputFile
 from ftqa.rewrite.verify import count_rows
@@ -62,6 +65,7 @@ class ConservingWriter:
         limits: Limits | None = None,
         expected_sha256: str | None = None,
         expected_rows: int | None = None,
+        header_fix: HeaderRedaction | None = None,
     ) -> None:
         if primary not in destinations:
             raise ValueError(f"primary destination {primary!r} is not among the destinations")
@@ -72,6 +76,7 @@ class ConservingWriter:
         self.limits = limits
         self.expected_sha256 = expected_sha256
         self.expected_rows = expected_rows
+        self.header_fix = header_fix
         self.tally = Tally(rows=dict.fromkeys(destinations, 0))
         self._stack = ExitStack()
         self._files: dict[str, OutputFile] = {}
@@ -165,10 +170,14 @@ class ConservingWriter:
             return
         data = b"".join(self._prologue)
         self._prologue = None
+        if self.kind in ("csv", "tsv"):
+            delimiter = "\t" if self.kind == "tsv" else ","
+            # Edited rows are keyed by the input's names, even when the header is redacted.
+            self._header = _header_names(data, delimiter)
+            if self.header_fix is not None:
+                data = rewrite_header(data, delimiter, self.header_fix, self.source_path)
         for layout in self._layouts.values():
             layout.prologue(data)
-        if self.kind in ("csv", "tsv"):
-            self._header = _header_names(data, "\t" if self.kind == "tsv" else ",")
 
     def _require_raw(self) -> RawBytes:
         if self._raw is None:
@@ -255,8 +264,11 @@ def open_writer(
     limits: Limits | None = None,
     expected_sha256: str | None = None,
     expected_rows: int | None = None,
+    header_fix: HeaderRedaction | None = None,
 ) -> Any:
-    """The row-conserving writer for a file of `kind` (a context manager; see the module doc)."""
+    """The row-conserving writer for a file of `kind` (a context manager; see the module doc).
+    `header_fix`: new cells for a CSV/TSV header (the bytes of the header line are replaced in
+    every destination; the input's bytes are still all accounted for)."""
     if kind == "parquet":
         from ftqa.rewrite.parquet_rows import ParquetRowWriter
 
@@ -276,4 +288,5 @@ def open_writer(
         limits=limits,
         expected_sha256=expected_sha256,
         expected_rows=expected_rows,
+        header_fix=header_fix,
     )

@@ -31,11 +31,11 @@ from ftqa.records import Record
 from ftqa.report import Report
 from ftqa.rewrite.changelog import ChangeLog
 from ftqa.rewrite.conserving import UNCHANGED, open_writer
+from ftqa.rewrite.framing import HeaderRedaction, as_original_columns, notice
 from ftqa.rewrite.plan import FIX_FINDINGS_CAP, Plan, allowed_rules, fixers, plan
 from ftqa.rewrite.targets import OutputFile, guard_target, promote
 
 MAX_ROUNDS = 5
-UNREADABLE = ("read-error", "decompression-limit")
 ENDINGS = (
     ".jsonl.gz",
     ".json.gz",
@@ -116,6 +116,7 @@ class _Outcome:
     dropped: set[int] = field(default_factory=set)
     edited: set[int] = field(default_factory=set)
     omitted: set[tuple[int | None, str]] = field(default_factory=set)  # framing left out, round 1
+    header: HeaderRedaction | None = None  # the input's header, redacted in round 1
 
 
 def fix_dataset(
@@ -237,6 +238,9 @@ def _round(
     changed = False
     source = open_path(current, None, kind)
     destinations = {"output": paths[0], "quarantine": paths[1]}
+    header = HeaderRedaction(todo.header, checkers, changes) if todo.header else None
+    if number == 1:
+        outcome.header = header
     with open_writer(
         current,
         kind,
@@ -244,10 +248,11 @@ def _round(
         "output",
         expected_sha256=report.dataset.sha256,
         expected_rows=report.dataset.rows,
+        header_fix=header,
     ) as writer:
         for record in source.records():
             if record.row < 0:
-                changed |= _notice(record, writer, todo, changes, outcome, number)
+                changed |= notice(record, writer, todo.framing, changes, outcome.omitted, number)
                 continue
             original_row, original_line = origin.of(record)
             decision = _decide(record, todo.by_row.get(record.row, ()), checkers)
@@ -277,6 +282,7 @@ def _round(
             rows.append(original_row)
             lines.append(original_line if original_line is not None else -1)
         writer.finish()
+    changed |= header is not None and header.cells is not None
     return _Origin(rows, lines), changed
 
 
@@ -306,37 +312,6 @@ def _decide(record: Record, findings: Sequence[Finding], checkers: dict[str, Che
     return decision
 
 
-def _notice(
-    record: Record,
-    writer: Any,
-    todo: Plan,
-    changes: ChangeLog,
-    outcome: _Outcome,
-    number: int,
-) -> bool:
-    """A notice: stop on data that could not be read; leave out framing a fix removes."""
-    rule = record.problems[0].rule if record.problems else ""
-    if rule in UNREADABLE:
-        message = record.problems[0].message
-        raise FtqaError(f"{record.file}: cannot fix a file that cannot be read whole: {message}")
-    if (record.line, rule) not in todo.framing:
-        return False
-    writer.omit(record)
-    what = "removed the byte order mark" if rule == "byte-order-mark" else "removed a blank line"
-    changes.add(
-        row=None,
-        line=record.line,
-        check="format",
-        rule=rule,
-        action="edit",
-        reason=what,
-        round_=number,
-    )
-    if number == 1:
-        outcome.omitted.add((record.line, rule))
-    return True
-
-
 def _compose(
     source_path: str,
     kind: str,
@@ -357,6 +332,7 @@ def _compose(
         "output",
         expected_sha256=first.dataset.sha256,
         expected_rows=first.dataset.rows,
+        header_fix=outcome.header,
     ) as writer:
         for record in open_path(source_path, None, kind).records():
             if record.row < 0:
@@ -367,9 +343,12 @@ def _compose(
             if record.row in outcome.dropped:
                 writer.put(record, "quarantine")
                 continue
-            fixed = next(fixed_rows)
-            if record.row in outcome.edited and fixed.raw != record.raw:
-                writer.put(record, "output", fixed.raw)
+            fixed = as_original_columns(record, next(fixed_rows).raw)
+            # A row with a repeated key is written again even when its value is the same: the
+            # earlier value (what the fix removed) is only in the input's bytes.
+            repeated = any(problem.shadowed for problem in record.problems)
+            if record.row in outcome.edited and (fixed != record.raw or repeated):
+                writer.put(record, "output", fixed)
             else:
                 writer.put(record, "output")
         writer.finish()

@@ -12,6 +12,7 @@ from ftqa.errors import FtqaError
 from ftqa.finding import Finding
 from ftqa.registry import checkers, rule_index
 from ftqa.report import Report
+from ftqa.rewrite.framing import is_header_finding
 
 # Checkers whose fixes a flag switches on, whatever their safety.
 FLAG_CHECKS = {
@@ -60,18 +61,21 @@ def allowed_rules(
 
 @dataclass
 class Plan:
-    """The fixable findings of one round: by row, and the notices (blank lines, BOM) by line."""
+    """The fixable findings of one round: by row, the notices (blank lines, BOM) by line, and
+    the findings about a CSV/TSV header (`fix --redact`)."""
 
     by_row: dict[int, list[Finding]] = field(default_factory=dict)
     framing: set[tuple[int | None, str]] = field(default_factory=set)
+    header: list[Finding] = field(default_factory=list)
 
     def __bool__(self) -> bool:
-        return bool(self.by_row or self.framing)
+        return bool(self.by_row or self.framing or self.header)
 
 
 def plan(report: Report, allowed: set[tuple[str, str]], path: str) -> Plan:
     by_row: dict[int, list[Finding]] = defaultdict(list)
     framing: set[tuple[int | None, str]] = set()
+    header: list[Finding] = []
     _refuse_capped(report, allowed)
     for finding in report.findings:
         if (finding.check, finding.rule) not in allowed:
@@ -81,9 +85,11 @@ def plan(report: Report, allowed: set[tuple[str, str]], path: str) -> Plan:
         rows = finding.rows or ([finding.row] if finding.row is not None else [])
         if not rows and finding.rule in FRAMING_RULES:
             framing.add((finding.line, finding.rule))
+        if not rows and is_header_finding(finding):
+            header.append(finding)
         for row in rows:
             by_row[row].append(finding)
-    return Plan(dict(by_row), framing)
+    return Plan(dict(by_row), framing, header)
 
 
 def _refuse_capped(report: Report, allowed: set[tuple[str, str]]) -> None:

@@ -1,0 +1,148 @@
+"""What a fix changes outside the rows: notices left out (a blank line, a byte order mark) and a
+CSV/TSV header whose cells hold a credential or personal data (`fix --redact`).
+
+A header cell is redacted like a value: the `secrets`/`pii` checker's own `fix` rewrites the list
+of header cells (`<API_KEY>`, `<EMAIL>`, …), and the row-conserving writer writes the new header
+line in place of the old one in every destination (the quarantine starts with the header too).
+Only a header on one physical line is rewritten; a header record that spans lines (a quoted cell
+with a line break) is refused with a message naming the file and the line, and nothing is written.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from ftqa.checker import Checker, Edit
+from ftqa.detect.keys import HEADER_PREFIX
+from ftqa.errors import FtqaError
+from ftqa.finding import Finding
+from ftqa.load.csv_reader import BOM, parse_cells
+from ftqa.records import Record
+from ftqa.rewrite.changelog import ChangeLog
+from ftqa.rewrite.layouts import line_ending
+
+UNREADABLE = ("read-error", "decompression-limit")
+
+
+def is_header_finding(finding: Finding) -> bool:
+    return finding.row is None and (finding.field or "").startswith(HEADER_PREFIX)
+
+
+def notice(
+    record: Record,
+    writer: Any,
+    framing: set[tuple[int | None, str]],
+    changes: ChangeLog,
+    omitted: set[tuple[int | None, str]],
+    number: int,
+) -> bool:
+    """A notice: stop on data that could not be read; leave out framing a fix removes."""
+    rule = record.problems[0].rule if record.problems else ""
+    if rule in UNREADABLE:
+        message = record.problems[0].message
+        raise FtqaError(f"{record.file}: cannot fix a file that cannot be read whole: {message}")
+    if (record.line, rule) not in framing:
+        return False
+    writer.omit(record)
+    what = "removed the byte order mark" if rule == "byte-order-mark" else "removed a blank line"
+    changes.add(
+        row=None,
+        line=record.line,
+        check="format",
+        rule=rule,
+        action="edit",
+        reason=what,
+        round_=number,
+    )
+    if number == 1:
+        omitted.add((record.line, rule))
+    return True
+
+
+@dataclass
+class HeaderRedaction:
+    """The header fixes of a run: computed (and logged) once from the input's header, then the
+    same cells for every writer that writes the input again."""
+
+    findings: Sequence[Finding]
+    checkers: dict[str, Checker]
+    changes: ChangeLog
+    cells: list[str] | None = None
+    done: bool = field(default=False)
+
+    @property
+    def line(self) -> int:
+        return next((f.line for f in self.findings if f.line is not None), 1)
+
+    def __call__(self, cells: list[str]) -> list[str] | None:
+        if self.done:
+            return self.cells
+        self.done = True
+        current: list[str] = list(cells)
+        for finding in self.findings:
+            checker = self.checkers.get(finding.check)
+            result = checker.fix(current, finding, -1) if checker is not None else None
+            if not isinstance(result, Edit) or not isinstance(result.value, list):
+                continue
+            current = [str(cell) for cell in result.value]
+            self.changes.add(
+                row=None,
+                line=finding.line,
+                check=finding.check,
+                rule=finding.rule,
+                action="edit",
+                reason=finding.message,
+                before=f"{finding.rule} in {finding.field}",
+                after=result.after,
+            )
+        self.cells = current if current != cells else None
+        return self.cells
+
+
+def rewrite_header(prologue: bytes, delimiter: str, fix: HeaderRedaction, path: str) -> bytes:
+    """`prologue` (the bytes before the first record) with the header line's cells replaced by
+    `fix(cells)`; the byte order mark, the line ending and what follows the line are kept."""
+    body = prologue.removeprefix(BOM)
+    bom = prologue[: len(prologue) - len(body)]
+    end = body.find(b"\n")
+    line = body if end < 0 else body[: end + 1]
+    rest = body[len(line) :]
+    refusal = (
+        f"{path}:{fix.line}: the header holds a credential or personal data, but it is not one "
+        "CSV line ftqa can rewrite in place (a quoted cell spans lines); rename the column "
+        "yourself; nothing was written"
+    )
+    try:
+        cells = parse_cells(line, delimiter)
+    except csv.Error as error:
+        raise FtqaError(refusal) from error
+    new = fix(cells)
+    if new is None or new == cells:
+        return prologue
+    text = io.StringIO()
+    quoting = csv.QUOTE_ALL if line.startswith(b'"') else csv.QUOTE_MINIMAL
+    csv.writer(text, delimiter=delimiter, lineterminator="\r\n", quoting=quoting).writerow(new)
+    encoded = text.getvalue().removesuffix("\r\n").encode("utf-8", "surrogateescape")
+    encoded += line_ending(line)
+    try:
+        readable = parse_cells(encoded, delimiter) == new
+    except csv.Error:
+        readable = False
+    if not readable:
+        raise FtqaError(refusal)
+    return bom + encoded + rest
+
+
+def as_original_columns(original: Record, fixed: Any) -> Any:
+    """A row read from a file whose header was redacted, keyed by the input's column names
+    (same columns in the same order), so the writer of the input finds each cell."""
+    before = original.raw
+    if not (original.tabular and isinstance(before, dict) and isinstance(fixed, dict)):
+        return fixed
+    if len(before) != len(fixed) or list(before) == list(fixed):
+        return fixed
+    return dict(zip(before, fixed.values(), strict=True))
