@@ -213,3 +213,15 @@ def test_ordinary_keys_are_not_secrets_or_personal_data(tmp_path):
     header.write_text(f"session_id,input,sha256,{digest}\n1,x,y,z\n", encoding="utf-8")
     for checked in (path, header):
         assert ftqa.check(checked, select=["secrets", "pii"]).findings == []
+
+
+def test_a_header_after_an_unreadable_first_line_is_redacted_on_its_own_line(tmp_path):
+    # A lone carriage return makes line 1 unreadable: the loader takes line 2 as the header.
+    path = tmp_path / "shifted.tsv"
+    path.write_bytes(f"\rprompt\tcompletion\ntext\t{TOKEN}\nhello\tpositive\n".encode())
+    report = ftqa.check(path, select=["secrets"])
+    assert [(f.line, f.field) for f in report.findings] == [(2, "header[column 2]")]
+    out = tmp_path / "clean.tsv"
+    summary = fix_dataset(path, out, redact=True)
+    assert summary.rows_in == summary.rows_out == 1
+    assert out.read_bytes() == b"\rprompt\tcompletion\ntext\t<API_KEY>\nhello\tpositive\n"

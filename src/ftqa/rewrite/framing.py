@@ -106,16 +106,23 @@ class HeaderRedaction:
 def rewrite_header(prologue: bytes, delimiter: str, fix: HeaderRedaction, path: str) -> bytes:
     """`prologue` (the bytes before the first record) with the header line's cells replaced by
     `fix(cells)`; the byte order mark, the line ending and what follows the line are kept."""
-    body = prologue.removeprefix(BOM)
-    bom = prologue[: len(prologue) - len(body)]
-    end = body.find(b"\n")
-    line = body if end < 0 else body[: end + 1]
-    rest = body[len(line) :]
     refusal = (
         f"{path}:{fix.line}: the header holds a credential or personal data, but it is not one "
         "CSV line ftqa can rewrite in place (a quoted cell spans lines); rename the column "
         "yourself; nothing was written"
     )
+    # The header is the first record the loader could read: usually line 1, but an unreadable
+    # first line (reported on its own) is skipped, so the line is found by its number.
+    start = 0
+    for _ in range(fix.line - 1):
+        start = prologue.find(b"\n", start) + 1
+        if not start:
+            raise FtqaError(refusal)
+    if prologue.startswith(BOM, start):
+        start += len(BOM)
+    end = prologue.find(b"\n", start)
+    stop = len(prologue) if end < 0 else end + 1
+    line = prologue[start:stop]
     try:
         cells = parse_cells(line, delimiter)
     except csv.Error as error:
@@ -134,7 +141,7 @@ def rewrite_header(prologue: bytes, delimiter: str, fix: HeaderRedaction, path: 
         readable = False
     if not readable:
         raise FtqaError(refusal)
-    return bom + encoded + rest
+    return prologue[:start] + encoded + prologue[stop:]
 
 
 def as_original_columns(original: Record, fixed: Any) -> Any:
