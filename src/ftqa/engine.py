@@ -324,6 +324,7 @@ def _report(
             passed=failing == 0 and not failed_checks,
             fail_on=fail_on,
         ),
+        config=settings.report_info(),
         findings=findings,
         stats=stats,
         checks=runs,
