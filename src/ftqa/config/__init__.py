@@ -72,6 +72,12 @@ class GlobalSettings(BaseModel):
     severity: dict[str, Severity] = Field(
         default_factory=dict, description="Severity overrides by `rule` or `check/rule`."
     )
+    checker_timeout: float = Field(
+        600,
+        ge=0,
+        description="Seconds one call into a checker may run before the checker is marked "
+        "failed (`timed out`) and the run goes on; 0: no limit.",
+    )
 
 
 class CheckerTable(BaseModel):

@@ -53,7 +53,8 @@ def read_config_file(path: Path, discovered: bool = False) -> tuple[dict[str, An
         raise ConfigError(f"{path}: cannot read configuration ({error})") from error
     except RecursionError as error:
         raise ConfigError(f"{path}: cannot read configuration (nested too deeply)") from error
-    identity = ConfigFile(_shown(path), hashlib.sha256(data).hexdigest(), discovered)
+    shown = _shown(path) if discovered else os.fspath(path)
+    identity = ConfigFile(shown, hashlib.sha256(data).hexdigest(), discovered)
     if path.name == "pyproject.toml":
         tool = parsed.get("tool", {})
         return (dict(tool.get("ftqa", {})) if isinstance(tool, dict) else {}), identity
@@ -76,7 +77,8 @@ def discover(start: Path) -> Path | None:
 
 
 def _shown(path: Path) -> str:
-    """The path as a user reads it: relative to the working directory when that is shorter."""
+    """A discovered file's path as a user reads it: relative to the working directory when
+    that is shorter than the absolute path."""
     text = os.fspath(path)
     if not path.is_absolute():
         return text

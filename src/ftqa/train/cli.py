@@ -17,6 +17,7 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
+from ftqa.config import NO_CONFIG, add_config_arguments
 from ftqa.errors import FtqaError
 from ftqa.render.safe import terminal_text
 from ftqa.train.base import installed
@@ -101,7 +102,7 @@ def add_parser(commands: Any) -> argparse.ArgumentParser:
         action="store_true",
         help="do not ask before a paid launch (required without a terminal)",
     )
-    parser.add_argument("--config", metavar="FILE", help="configuration file (no discovery)")
+    add_config_arguments(parser)
     parser.add_argument(
         "--output-dir",
         metavar="DIR",
@@ -140,7 +141,7 @@ def run(args: argparse.Namespace) -> int:
             lora=args.lora,
             report=args.report,
             accept=args.accept,
-            config=args.config,
+            config=NO_CONFIG if args.no_config else args.config,
             output_dir=args.output_dir,
             options=options,
         )
