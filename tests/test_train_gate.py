@@ -1,6 +1,7 @@
 """The training gate end to end: the real `openai` and `together` SDKs talk to a small HTTP
-server on 127.0.0.1 started here (only the endpoints they use), and the tests assert what the
-SDKs actually sent. Nothing leaves the machine."""
+server on 127.0.0.1 (`loopback_provider`, started by the `provider` fixture for each test:
+only the endpoints they use), and the tests assert what the SDKs actually sent. Nothing
+leaves the machine."""
 
 from __future__ import annotations
 
@@ -9,14 +10,7 @@ import json
 import os
 import subprocess
 import sys
-import threading
-import time
-from email.parser import BytesParser
-from email.policy import HTTP
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
@@ -31,320 +25,17 @@ from ftqa.train import (
     train,
 )
 from ftqa.train.manifest import MANIFEST_NAME, REPORT_NAME
-
-DATA = Path(__file__).resolve().parent / "data" / "train"
-CLEAN = DATA / "clean.jsonl"
-VAL = DATA / "val.jsonl"
-DIRTY = DATA / "dirty.jsonl"  # row 6 has no assistant message: format/missing-assistant-message
-DIRTY_RULE = "format/missing-assistant-message"
-API_KEY = "sk-test-not-a-real-key"
-
-
-# --- the loopback provider ------------------------------------------------------------------
-
-
-class Provider:
-    """What the fake provider received, and the state it answers from."""
-
-    def __init__(self) -> None:
-        self.requests: list[dict[str, Any]] = []
-        self.files: dict[str, dict[str, Any]] = {}
-        self.jobs: dict[str, dict[str, Any]] = {}
-        self.port = 0
-        self.lock = threading.Lock()
-
-    def paths(self, method: str | None = None) -> list[str]:
-        return [r["path"] for r in self.requests if method is None or r["method"] == method]
-
-    def bodies(self, path: str) -> list[Any]:
-        return [r["json"] for r in self.requests if r["path"] == path and r["method"] == "POST"]
-
-
-def _multipart(content_type: str, body: bytes) -> dict[str, tuple[str | None, bytes]]:
-    message = BytesParser(policy=HTTP).parsebytes(
-        b"Content-Type: " + content_type.encode() + b"\r\n\r\n" + body
-    )
-    parts = {}
-    for part in message.iter_parts():
-        name = part.get_param("name", header="content-disposition")
-        parts[name] = (part.get_filename(), part.get_payload(decode=True))
-    return parts
-
-
-def _record(method: str, target: str, headers: Any, body: bytes) -> dict[str, Any]:
-    url = urlsplit(target)
-    content_type = headers.get("Content-Type", "")
-    return {
-        "method": method,
-        "path": url.path,
-        "query": parse_qs(url.query),
-        "headers": {key.lower(): value for key, value in headers.items()},
-        "body": body,
-        "json": json.loads(body) if content_type.startswith("application/json") and body else None,
-        "form": (
-            _multipart(content_type, body)
-            if content_type.startswith("multipart/form-data")
-            else None
-        ),
-    }
-
-
-def _handler(state: Provider) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        def log_message(self, *args: Any) -> None:
-            pass
-
-        def _body(self) -> bytes:
-            if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
-                data = b""
-                while True:
-                    size = int(self.rfile.readline().strip(), 16)
-                    if size == 0:
-                        self.rfile.readline()
-                        return data
-                    data += self.rfile.read(size)
-                    self.rfile.readline()
-            return self.rfile.read(int(self.headers.get("Content-Length") or 0))
-
-        def _send(self, status: int, payload: Any = None, headers: dict | None = None) -> None:
-            data = b"" if payload is None else json.dumps(payload).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            for key, value in (headers or {}).items():
-                self.send_header(key, value)
-            self.end_headers()
-            self.wfile.write(data)
-
-        def _handle(self, method: str) -> None:
-            record = _record(method, self.path, self.headers, self._body())
-            with state.lock:
-                state.requests.append(record)
-                status, payload, headers = route(state, record)
-            self._send(status, payload, headers)
-
-        def do_GET(self) -> None:
-            self._handle("GET")
-
-        def do_POST(self) -> None:
-            self._handle("POST")
-
-        def do_PUT(self) -> None:
-            self._handle("PUT")
-
-    return Handler
-
-
-def route(state: Provider, request: dict[str, Any]) -> tuple[int, Any, dict | None]:
-    method, path = request["method"], request["path"]
-    now = int(time.time())
-    # OpenAI
-    if (method, path) == ("POST", "/v1/files") and "file" in (request["form"] or {}):
-        filename, data = request["form"]["file"]
-        file_id = f"file-{len(state.files) + 1}"
-        state.files[file_id] = {"filename": filename, "data": data}
-        return (
-            200,
-            {
-                "id": file_id,
-                "object": "file",
-                "bytes": len(data),
-                "created_at": now,
-                "filename": filename,
-                "purpose": request["form"]["purpose"][1].decode(),
-                "status": "processed",
-            },
-            None,
-        )
-    if (method, path) == ("POST", "/v1/fine_tuning/jobs"):
-        body = request["json"]
-        if body["model"] == "no-such-model":
-            error = {"message": "The model `no-such-model` does not exist", "type": "invalid"}
-            return 400, {"error": error}, None
-        job_id = f"ftjob-{len(state.jobs) + 1}"
-        state.jobs[job_id] = {
-            "id": job_id,
-            "object": "fine_tuning.job",
-            "created_at": now,
-            "model": body["model"],
-            "status": "validating_files",
-            "training_file": body["training_file"],
-            "validation_file": body.get("validation_file"),
-            "hyperparameters": body["method"]["supervised"]["hyperparameters"],
-            "method": body["method"],
-            "metadata": body.get("metadata"),
-            "fine_tuned_model": None,
-            "organization_id": "org-test",
-            "result_files": [],
-            "seed": 42,
-            "trained_tokens": None,
-            "error": None,
-            "finished_at": None,
-        }
-        return 200, state.jobs[job_id], None
-    if method == "GET" and path.startswith("/v1/fine_tuning/jobs/"):
-        job = state.jobs.get(path.rsplit("/", 1)[1])
-        return (200, job, None) if job else (404, {"error": {"message": "no such job"}}, None)
-    # Together
-    if (method, path) == ("POST", "/v1/files"):
-        form = {key: value[1].decode() for key, value in (request["form"] or {}).items()}
-        file_id = f"file-{len(state.files) + 1}"
-        state.files[file_id] = {"form": form, "data": None}
-        location = f"http://127.0.0.1:{state.port}/upload/{file_id}"
-        return 302, None, {"Location": location, "X-Together-File-Id": file_id}
-    if method == "PUT" and path.startswith("/upload/"):
-        state.files[path.rsplit("/", 1)[1]]["data"] = request["body"]
-        return 200, None, None
-    if method == "POST" and path.startswith("/v1/files/") and path.endswith("/preprocess"):
-        file_id = path.split("/")[3]
-        entry = state.files[file_id]
-        return (
-            200,
-            {
-                "id": file_id,
-                "bytes": len(entry["data"]),
-                "created_at": now,
-                "filename": entry["form"]["file_name"],
-                "FileType": "jsonl",
-                "object": "file",
-                "purpose": "fine-tune",
-                "processing_status": "COMPLETED",
-            },
-            None,
-        )
-    if (method, path) == ("GET", "/v1/fine-tunes/models/limits"):
-        return 200, _together_limits(request["query"]["model_name"][0]), None
-    if (method, path) == ("POST", "/v1/fine-tunes/estimate-price"):
-        return (
-            200,
-            {
-                "estimation_available": True,
-                "allowed_to_proceed": True,
-                "estimated_total_price": 0.5,
-                "estimated_train_token_count": 1000,
-                "estimated_eval_token_count": 0,
-                "user_limit": 100.0,
-            },
-            None,
-        )
-    if (method, path) == ("POST", "/v1/fine-tunes"):
-        body = request["json"]
-        job_id = f"ft-{len(state.jobs) + 1}"
-        state.jobs[job_id] = {
-            **body,
-            "id": job_id,
-            "status": "pending",
-            "created_at": "2025-01-01T00:00:00Z",
-            "output_name": f"test/{body['model']}-{body.get('suffix')}",
-        }
-        return 200, state.jobs[job_id], None
-    return 404, {"error": {"message": f"not implemented: {method} {path}"}}, None
-
-
-def _together_limits(model: str) -> dict[str, Any]:
-    return {
-        "model_name": model,
-        "default_gradient_accumulation_steps": 1,
-        "lora_training": {
-            "default_rank": 8,
-            "max_batch_size": 32,
-            "max_batch_size_dpo": 16,
-            "max_rank": 64,
-            "min_batch_size": 1,
-            "target_modules": ["q_proj", "v_proj"],
-        },
-        "full_training": {"max_batch_size": 32, "max_batch_size_dpo": 16, "min_batch_size": 1},
-        "max_learning_rate": 1.0,
-        "min_learning_rate": 1e-8,
-        "max_num_checkpoints": 10,
-        "max_num_epochs": 20,
-        "max_num_evals": 10,
-        "max_seq_length_dpo": 4096,
-        "max_seq_length_sft": 8192,
-        "min_max_seq_length": 512,
-        "merge_output_lora": False,
-        "supports_full_training": True,
-        "supports_reasoning": False,
-        "supports_tools": False,
-        "supports_vision": False,
-    }
-
-
-@pytest.fixture
-def provider():
-    state = Provider()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(state))
-    state.port = server.server_address[1]
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    yield state
-    server.shutdown()
-    server.server_close()
-
-
-def _env(provider: Provider) -> dict[str, str]:
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.lower().endswith("_proxy") and not key.startswith(("OPENAI_", "TOGETHER_"))
-    }
-    env.update(
-        OPENAI_API_KEY=API_KEY,
-        OPENAI_BASE_URL=f"http://127.0.0.1:{provider.port}/v1",
-        TOGETHER_API_KEY=API_KEY,
-        TOGETHER_BASE_URL=f"http://127.0.0.1:{provider.port}",
-        NO_PROXY="127.0.0.1,localhost",
-        PYTHONIOENCODING="utf-8",
-    )
-    return env
-
-
-@pytest.fixture
-def api_env(provider, monkeypatch):
-    for key in list(os.environ):
-        if key.lower().endswith("_proxy") or key.startswith(("OPENAI_", "TOGETHER_")):
-            monkeypatch.delenv(key)
-    for key, value in _env(provider).items():
-        monkeypatch.setenv(key, value)
-    return provider
-
-
-# --- running `ftqa train` -------------------------------------------------------------------
-
-
-def _wired() -> bool:
-    """`ftqa train` once ftqa.cli calls add_parser/run; `python -m ftqa.train.cli` until then."""
-    done = subprocess.run(
-        [sys.executable, "-m", "ftqa", "train", "--help"], capture_output=True, check=False
-    )
-    return done.returncode == 0
-
-
-COMMAND = (
-    [sys.executable, "-m", "ftqa", "train"]
-    if _wired()
-    else [sys.executable, "-m", "ftqa.train.cli"]
+from loopback_provider import (
+    API_KEY,
+    CLEAN,
+    COMMAND,
+    DIRTY,
+    DIRTY_RULE,
+    VAL,
+    environment,
+    ftqa_train,
+    train_cli,
 )
-
-
-def ftqa_train(provider: Provider, *args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [*COMMAND, *args],
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        env=_env(provider),
-        stdin=subprocess.DEVNULL,
-        timeout=300,
-        check=False,
-    )
-
-
-def train_cli(argv: list[str]) -> int:
-    """The same command in this process (fast), for paths that stop before any launch."""
-    from ftqa.train.cli import main
-
-    return main(argv)
 
 
 def _sha(path: Path) -> str:
@@ -762,7 +453,7 @@ def test_on_a_terminal_a_paid_launch_asks_and_a_yes_launches(provider, tmp_path)
             capture_output=True,
             text=True,
             cwd=tmp_path,
-            env=_env(provider),
+            env=environment(provider),
             timeout=300,
             check=False,
         )

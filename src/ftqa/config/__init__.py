@@ -78,6 +78,18 @@ class GlobalSettings(BaseModel):
         description="Seconds one call into a checker may run before the checker is marked "
         "failed (`timed out`) and the run goes on; 0: no limit.",
     )
+    provider_connect_timeout: float = Field(
+        10, gt=0, description="`ftqa train`: seconds to connect to the provider's API."
+    )
+    provider_read_timeout: float = Field(
+        120,
+        gt=0,
+        description="`ftqa train`: seconds to wait for data from the provider (and for each "
+        "write of an upload) before the request fails.",
+    )
+    provider_retries: int = Field(
+        2, ge=0, le=10, description="`ftqa train`: retries of a failed provider request."
+    )
 
 
 class CheckerTable(BaseModel):

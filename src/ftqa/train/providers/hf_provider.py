@@ -6,7 +6,9 @@ expects: conversational `messages` (chat, Alpaca and ShareGPT rows) or `prompt`/
 so the run refuses to start when any example is longer (the message names the rows). The model
 runs on whatever device is present (CUDA, MPS, else CPU; bf16 where CUDA supports it). The
 output directory holds `model/` (the full model, or the LoRA adapter with `--lora`), the
-tokenizer, the run manifest and a copy of the report.
+tokenizer, the run manifest and a copy of the report. Downloads from the Hugging Face Hub (a
+model id rather than a local directory) wait at most the trainer's read timeout for an answer
+(the Hub library's own retries apply).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import importlib.util
 import math
 import sys
 from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from ftqa.config import Settings
@@ -68,7 +71,8 @@ class HFTrainer(Trainer):
                 raise LaunchError(
                     f"hf: the training rows are {kind} but the validation rows are {eval_kind}"
                 )
-        tokenizer = transformers.AutoTokenizer.from_pretrained(plan.model)
+        with hub_timeouts(self.timeouts.read):
+            tokenizer = transformers.AutoTokenizer.from_pretrained(plan.model)
         if tokenizer.pad_token is None:
             tokenizer.pad_token = tokenizer.eos_token
         if kind == MESSAGES and not getattr(tokenizer, "chat_template", None):
@@ -76,7 +80,8 @@ class HFTrainer(Trainer):
                 f"hf: {plan.model}'s tokenizer has no chat template, so conversational rows "
                 "cannot be formatted; use a chat (instruct) model or prompt/completion data"
             )
-        model = transformers.AutoModelForCausalLM.from_pretrained(plan.model)
+        with hub_timeouts(self.timeouts.read):
+            model = transformers.AutoModelForCausalLM.from_pretrained(plan.model)
         max_length = int(self.settings.get("max_length") or _context(model, DEFAULT_MAX_LENGTH))
         _refuse_long(train_rows, numbers, kind, tokenizer, max_length, train.original)
         values = plan.hyperparameters.values
@@ -138,9 +143,9 @@ class HFTrainer(Trainer):
         eval_losses = [entry["eval_loss"] for entry in history if "eval_loss" in entry]
         run_id = f"hf-{plan.output_dir.name}"
         load = (
-            f"peft.AutoPeftModelForCausalLM.from_pretrained('{model_dir}')"
+            f"peft.AutoPeftModelForCausalLM.from_pretrained({str(model_dir)!r})"
             if peft_config is not None
-            else f"transformers.AutoModelForCausalLM.from_pretrained('{model_dir}')"
+            else f"transformers.AutoModelForCausalLM.from_pretrained({str(model_dir)!r})"
         )
         return Job(
             id=run_id,
@@ -168,6 +173,20 @@ class HFTrainer(Trainer):
                 },
             },
         )
+
+
+@contextmanager
+def hub_timeouts(seconds: float) -> Iterator[None]:
+    """Bound the Hugging Face Hub's metadata and download requests to `seconds` while the
+    model and tokenizer load (the library reads these values at each request)."""
+    from huggingface_hub import constants
+
+    saved = constants.HF_HUB_ETAG_TIMEOUT, constants.HF_HUB_DOWNLOAD_TIMEOUT
+    constants.HF_HUB_ETAG_TIMEOUT = constants.HF_HUB_DOWNLOAD_TIMEOUT = seconds
+    try:
+        yield
+    finally:
+        constants.HF_HUB_ETAG_TIMEOUT, constants.HF_HUB_DOWNLOAD_TIMEOUT = saved
 
 
 def read_rows(
