@@ -48,6 +48,6 @@ def api_env(provider: Provider, monkeypatch: pytest.MonkeyPatch) -> Provider:
     for key in list(os.environ):
         if key.lower().endswith("_proxy") or key.startswith(("OPENAI_", "TOGETHER_")):
             monkeypatch.delenv(key)
-    for key, value in environment(provider).items():
+    for key, value in environment(provider.port).items():
         monkeypatch.setenv(key, value)
     return provider

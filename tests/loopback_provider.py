@@ -1,14 +1,17 @@
 """A fake fine-tuning provider on 127.0.0.1 for the training tests: the real `openai` and
 `together` SDKs talk to it (only the endpoints they use) and the tests read what it received.
 
-`serve()` starts it and stops it; `environment(state)` is the environment that points the SDKs
-at it. Knobs on `Provider`: `job_id_format` (the ids the API hands out).
+`serve()` starts it and stops it; `environment(port)` is the environment that points the SDKs
+at it. Knobs: `Provider.job_id_format` (the job ids the API hands out); the OpenAI model
+names `no-such-model` (HTTP 400) and `echo-the-key` (HTTP 401 quoting the Authorization
+header). `silent()` is a server that accepts connections and never answers.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import socket
 import subprocess
 import sys
 import threading
@@ -39,6 +42,7 @@ class Provider:
         self.jobs: dict[str, dict[str, Any]] = {}
         self.port = 0
         self.lock = threading.Lock()
+        self.job_id_format = "ftjob-{number}"
 
     def paths(self, method: str | None = None) -> list[str]:
         return [r["path"] for r in self.requests if method is None or r["method"] == method]
@@ -148,7 +152,11 @@ def route(state: Provider, request: dict[str, Any]) -> tuple[int, Any, dict | No
         if body["model"] == "no-such-model":
             error = {"message": "The model `no-such-model` does not exist", "type": "invalid"}
             return 400, {"error": error}, None
-        job_id = f"ftjob-{len(state.jobs) + 1}"
+        if body["model"] == "echo-the-key":  # a provider whose error quotes the credential
+            key = request["headers"].get("authorization", "")
+            error = {"message": f"Incorrect API key provided: {key}", "type": "invalid"}
+            return 401, {"error": error}, None
+        job_id = state.job_id_format.format(number=len(state.jobs) + 1)
         state.jobs[job_id] = {
             "id": job_id,
             "object": "fine_tuning.job",
@@ -271,7 +279,49 @@ def serve() -> Iterator[Provider]:
         server.server_close()
 
 
-def environment(provider: Provider) -> dict[str, str]:
+class Silent:
+    """A port on 127.0.0.1 that accepts connections and never answers (nor reads)."""
+
+    def __init__(self) -> None:
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.listener.settimeout(0.1)
+        self.port: int = self.listener.getsockname()[1]
+        self.accepted: list[socket.socket] = []
+        self.done = threading.Event()
+
+    @property
+    def connections(self) -> int:
+        return len(self.accepted)
+
+    def accept(self) -> None:
+        while not self.done.is_set():
+            try:
+                connection, _ = self.listener.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            self.accepted.append(connection)
+
+
+@contextmanager
+def silent() -> Iterator[Silent]:
+    """A `Silent` server for the block; every connection is closed when it ends."""
+    server = Silent()
+    thread = threading.Thread(target=server.accept, daemon=True)
+    thread.start()
+    try:
+        yield server
+    finally:
+        server.done.set()
+        thread.join()
+        for connection in server.accepted:
+            connection.close()
+        server.listener.close()
+
+
+def environment(port: int) -> dict[str, str]:
+    """This environment with the SDKs pointed at 127.0.0.1:`port` and a test API key."""
     env = {
         key: value
         for key, value in os.environ.items()
@@ -279,9 +329,9 @@ def environment(provider: Provider) -> dict[str, str]:
     }
     env.update(
         OPENAI_API_KEY=API_KEY,
-        OPENAI_BASE_URL=f"http://127.0.0.1:{provider.port}/v1",
+        OPENAI_BASE_URL=f"http://127.0.0.1:{port}/v1",
         TOGETHER_API_KEY=API_KEY,
-        TOGETHER_BASE_URL=f"http://127.0.0.1:{provider.port}",
+        TOGETHER_BASE_URL=f"http://127.0.0.1:{port}",
         NO_PROXY="127.0.0.1,localhost",
         PYTHONIOENCODING="utf-8",
     )
@@ -297,7 +347,7 @@ def ftqa_train(provider: Provider, *args: str, cwd: Path) -> subprocess.Complete
         capture_output=True,
         text=True,
         cwd=cwd,
-        env=environment(provider),
+        env=environment(provider.port),
         stdin=subprocess.DEVNULL,
         timeout=300,
         check=False,

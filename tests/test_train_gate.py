@@ -453,7 +453,7 @@ def test_on_a_terminal_a_paid_launch_asks_and_a_yes_launches(provider, tmp_path)
             capture_output=True,
             text=True,
             cwd=tmp_path,
-            env=environment(provider),
+            env=environment(provider.port),
             timeout=300,
             check=False,
         )

@@ -7,8 +7,10 @@ so the run refuses to start when any example is longer (the message names the ro
 runs on whatever device is present (CUDA, MPS, else CPU; bf16 where CUDA supports it). The
 output directory holds `model/` (the full model, or the LoRA adapter with `--lora`), the
 tokenizer, the run manifest and a copy of the report. Downloads from the Hugging Face Hub (a
-model id rather than a local directory) wait at most the trainer's read timeout for an answer
-(the Hub library's own retries apply).
+model id, neither a local directory nor cached) start with one question to the Hub about the
+model, bounded by the trainer's timeouts and retries, so a Hub that never answers fails the
+launch at once; the downloads that follow wait at most the read timeout per request (with the
+Hub library's own retries).
 """
 
 from __future__ import annotations
@@ -18,12 +20,20 @@ import math
 import sys
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from ftqa.config import Settings
 from ftqa.load import open_path
 from ftqa.normalize import Normalizer
-from ftqa.train.base import Job, LaunchError, ProviderUnavailable, StagedFile, Trainer
+from ftqa.train.base import (
+    Job,
+    LaunchError,
+    ProviderTimeouts,
+    ProviderUnavailable,
+    StagedFile,
+    Trainer,
+)
 
 if TYPE_CHECKING:
     from ftqa.train.plan import Plan
@@ -71,6 +81,7 @@ class HFTrainer(Trainer):
                 raise LaunchError(
                     f"hf: the training rows are {kind} but the validation rows are {eval_kind}"
                 )
+        reach_hub(plan.model, self.timeouts)
         with hub_timeouts(self.timeouts.read):
             tokenizer = transformers.AutoTokenizer.from_pretrained(plan.model)
         if tokenizer.pad_token is None:
@@ -173,6 +184,35 @@ class HFTrainer(Trainer):
                 },
             },
         )
+
+
+def reach_hub(model: str, limits: ProviderTimeouts) -> None:
+    """Ask the Hub about `model` within `limits` when it will be downloaded: a Hub that never
+    answers raises `LaunchError` here rather than after the Hub library's own retries. Any
+    other answer (found, not found, gated) lets `from_pretrained` go on and explain itself."""
+    import httpx
+    from huggingface_hub import constants, model_info, try_to_load_from_cache
+
+    if constants.HF_HUB_OFFLINE or Path(model).exists():
+        return
+    try:
+        if isinstance(try_to_load_from_cache(model, "config.json"), str):
+            return
+    except ValueError:  # not a repository id: from_pretrained says what is wrong
+        return
+    timeout = httpx.Timeout(limits.read, connect=limits.connect)
+    for _ in range(limits.retries + 1):
+        try:
+            model_info(model, timeout=timeout)
+        except httpx.TimeoutException:
+            continue
+        except Exception:  # noqa: BLE001 - the Hub answered: from_pretrained reports it
+            return
+        return
+    raise LaunchError(
+        f"hf: the Hugging Face Hub ({constants.ENDPOINT}) did not answer about {model} in time "
+        f"({limits.describe()}); raise --read-timeout, or use a local model directory"
+    )
 
 
 @contextmanager
