@@ -14,8 +14,6 @@ import os
 import re
 from collections.abc import Iterable
 
-from ftqa.checks.secrets import mask_secrets
-
 MASK = "[secret]"
 # Environment variables that hold provider credentials.
 CREDENTIAL_VARIABLES = (
@@ -38,4 +36,6 @@ def mask_credentials(text: str, known: Iterable[str | None] = ()) -> str:
         if len(value) >= MIN_KNOWN_LENGTH:
             text = text.replace(value, MASK)
     text = _URL_USERINFO.sub(lambda match: f"{match.group('scheme')}{MASK}@", text)
+    from ftqa.checks.secrets import mask_secrets  # not at import: `import ftqa` stays light
+
     return mask_secrets(text, MASK)
