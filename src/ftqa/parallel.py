@@ -199,6 +199,7 @@ class _Worker:
             "epochs": inputs.epochs,
         }
         stderr = None
+        process = None
         try:
             job_path.write_text(json.dumps(job), encoding="utf-8")
             stderr = (Path(folder.name) / "stderr.txt").open("w+b")
@@ -208,17 +209,17 @@ class _Worker:
                 stdout=subprocess.DEVNULL,
                 stderr=stderr,
             )
-        except (OSError, TypeError, ValueError):
+            return cls(process, folder, stderr)
+        except BaseException as error:  # failed or interrupted while starting: leave nothing
+            if process is not None:
+                process.kill()
+                process.wait()
             if stderr is not None:
                 stderr.close()
             folder.cleanup()
-            return None
-        except BaseException:  # interrupted while starting: leave nothing behind
-            if stderr is not None:
-                stderr.close()
-            folder.cleanup()
+            if isinstance(error, (OSError, TypeError, ValueError)):
+                return None
             raise
-        return cls(process, folder, stderr)
 
     def result(self) -> Report | None:
         self.process.wait()
