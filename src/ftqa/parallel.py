@@ -248,7 +248,8 @@ class _Worker:
 def _die_with_parent(parent: int, folder: str) -> None:
     """Make this worker end, removing `folder`, when the process that started it is gone.
 
-    SIGTERM and SIGINT end the worker at once (a worker has nothing to save). On Linux the
+    SIGTERM and SIGINT end the worker at once, folder removed (a worker has nothing to save;
+    a parent still alive sees the worker failed and runs its checkers itself). On Linux the
     kernel sends SIGTERM when the parent dies; a thread polling the parent's pid covers other
     systems and the moment before `prctl` took effect.
     """
@@ -258,8 +259,9 @@ def _die_with_parent(parent: int, folder: str) -> None:
         os._exit(1)
 
     def on_signal(signum: int, frame: FrameType | None) -> None:
-        if os.getppid() != parent:
-            shutil.rmtree(folder, ignore_errors=True)
+        # Whoever sent it, the worker's result is lost: remove the folder. (The parent's pid
+        # may still show here when the kernel's death signal came as its first thread ended.)
+        shutil.rmtree(folder, ignore_errors=True)
         os._exit(128 + signum)
 
     signal.signal(signal.SIGTERM, on_signal)
