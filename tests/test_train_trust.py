@@ -7,6 +7,7 @@ Providers are real SDKs against a server on 127.0.0.1 started by the tests
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 from typing import Any
@@ -14,12 +15,22 @@ from typing import Any
 import pytest
 
 import ftqa
-from ftqa.train import DiscoveredConfigRefused, StaleReport, TrainingRefused, prepare, train
-from ftqa.train.manifest import MANIFEST_NAME
+from ftqa.config import load_settings
+from ftqa.train import (
+    DiscoveredConfigRefused,
+    StaleReport,
+    TrainingRefused,
+    config_fingerprint,
+    prepare,
+    train,
+)
+from ftqa.train.manifest import MANIFEST_NAME, REPORT_NAME
 from loopback_provider import (
     CLEAN,
     DIRTY,
     DIRTY_RULE,
+    VAL,
+    ftqa_train,
     train_cli,
 )
 
@@ -28,11 +39,15 @@ LOWERING = (
 )
 
 
-def _copy(source: Path, directory: Path) -> Path:
+def _copy(source: Path, directory: Path, name: str | None = None) -> Path:
     directory.mkdir(parents=True, exist_ok=True)
-    target = directory / source.name
+    target = directory / (name or source.name)
     target.write_bytes(source.read_bytes())
     return target
+
+
+def _sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def _report_file(path: Path, report: dict[str, Any]) -> Path:
@@ -162,6 +177,102 @@ def test_a_saved_report_that_agrees_with_the_checks_launches(api_env, tmp_path):
     )
     assert result.launched
     assert any("the checks ran again" in note for note in result.plan.notes)
+
+
+def test_a_report_for_another_file_is_refused(provider, tmp_path):
+    other = _copy(VAL, tmp_path, "other.jsonl")
+    train_file = _copy(CLEAN, tmp_path)
+    saved = tmp_path / "other-report.json"
+    saved.write_text(ftqa.check(other).to_json(), encoding="utf-8")
+    done = ftqa_train(
+        provider,
+        train_file.name,
+        "--provider",
+        "openai",
+        "--model",
+        "gpt-4o-mini",
+        "--report",
+        str(saved),
+        "--yes",
+        cwd=tmp_path,
+    )
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert "does not belong to the files and configuration given" in done.stderr
+    assert f"the training file clean.jsonl has sha256 {_sha(CLEAN)[:12]}" in done.stderr
+    assert provider.requests == []
+
+
+def test_a_saved_report_of_the_same_file_is_used_as_is(api_env, tmp_path):
+    train_file = _copy(CLEAN, tmp_path)
+    saved = tmp_path / "report.json"
+    saved.write_text(ftqa.check(train_file).to_json(), encoding="utf-8")
+    result = train(
+        train_file,
+        provider="openai",
+        model="gpt-4o-mini",
+        report=saved,
+        yes=True,
+        output_dir=tmp_path / "run",
+    )
+    assert result.manifest.report.sha256 == _sha(saved)
+    assert result.manifest.report.source == str(saved)
+    assert result.manifest.config.verification == "structural"
+    assert (tmp_path / "run" / REPORT_NAME).read_bytes() == saved.read_bytes()
+    (job,) = api_env.bodies("/v1/fine_tuning/jobs")
+    assert job["metadata"]["ftqa_report_sha256"] == _sha(saved)
+
+
+def test_a_report_of_a_file_changed_since_is_refused(api_env, tmp_path):
+    train_file = _copy(CLEAN, tmp_path)
+    saved = tmp_path / "report.json"
+    saved.write_text(ftqa.check(train_file).to_json(), encoding="utf-8")
+    with train_file.open("a", encoding="utf-8") as handle:
+        handle.write(CLEAN.read_text(encoding="utf-8").splitlines()[0] + "\n")
+    with pytest.raises(StaleReport, match="changed since, or another file"):
+        train(train_file, provider="openai", model="gpt-4o-mini", report=saved, yes=True)
+    assert api_env.requests == []
+
+
+def test_a_report_without_the_validation_file_is_refused(api_env, tmp_path):
+    saved = tmp_path / "report.json"
+    saved.write_text(ftqa.check(CLEAN).to_json(), encoding="utf-8")
+    with pytest.raises(StaleReport, match="did not check the validation file"):
+        train(CLEAN, VAL, provider="openai", model="gpt-4o-mini", report=saved, yes=True)
+    assert api_env.requests == []
+
+
+def test_a_report_made_under_another_configuration_is_refused(api_env, tmp_path):
+    train_file = _copy(CLEAN, tmp_path)
+    saved = tmp_path / "report.json"
+    saved.write_text(ftqa.check(train_file).to_json(), encoding="utf-8")
+    config = tmp_path / "strict.toml"
+    config.write_text('fail-on = "warning"\n', encoding="utf-8")
+    with pytest.raises(StaleReport, match="judged with fail-on `error`"):
+        train(
+            train_file,
+            provider="openai",
+            model="gpt-4o-mini",
+            report=saved,
+            config=config,
+            yes=True,
+        )
+    assert api_env.requests == []
+
+
+def test_a_report_carrying_a_config_fingerprint_must_match_it(api_env, tmp_path):
+    train_file = _copy(CLEAN, tmp_path)
+    data = json.loads(ftqa.check(train_file).to_json())
+    settings = load_settings(None, tmp_path)
+    data["config_sha256"] = config_fingerprint(settings)
+    saved = tmp_path / "report.json"
+    saved.write_text(json.dumps(data), encoding="utf-8")
+    result = train(train_file, provider="openai", model="gpt-4o-mini", report=saved, dry_run=True)
+    assert result.plan.config_verification == "fingerprint"
+    data["config_sha256"] = "0" * 64
+    saved.write_text(json.dumps(data), encoding="utf-8")
+    with pytest.raises(StaleReport, match="made under another configuration"):
+        train(train_file, provider="openai", model="gpt-4o-mini", report=saved, dry_run=True)
+    assert api_env.requests == []
 
 
 # --- the bytes launched are the bytes checked ----------------------------------------------
