@@ -198,9 +198,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    if getattr(args, "no_config", False):
-        if args.config is not None:
-            raise FtqaError("--config and --no-config exclude each other")
+    if getattr(args, "no_config", False):  # argparse already refused it with --config
         args.config = NO_CONFIG
     if args.command == "check":
         return _check(args)
