@@ -12,7 +12,9 @@ import pytest
 
 import ftqa
 from conftest import run_cli
-from ftqa.checks.pii import Detector, PiiOptions, card_brand
+from ftqa.checks.pii import PiiOptions
+from ftqa.detect.pii import PiiDetector
+from ftqa.detect.pii_tables import card_brand
 from ftqa.rewrite.fixer import fix_dataset
 
 DATA = Path(__file__).resolve().parent / "data" / "pii"
@@ -172,9 +174,9 @@ def test_card_brands(number, brand):
 
 
 def test_test_card_numbers_are_reported_when_asked():
-    detector = Detector(PiiOptions(allow_test_numbers=False))
+    detector = PiiDetector(PiiOptions(allow_test_numbers=False))
     assert [p.rule for p in detector.find("card 4242 4242 4242 4242")] == ["card-number"]
-    assert Detector(PiiOptions()).find("card 4242 4242 4242 4242") == []
+    assert PiiDetector(PiiOptions()).find("card 4242 4242 4242 4242") == []
 
 
 def test_redaction_is_consistent_within_a_row_and_loses_no_row(tmp_path):

@@ -14,13 +14,10 @@ import pytest
 
 import ftqa
 from conftest import run_cli
-from ftqa.checks.secrets import (
-    PUBLIC_PREFIXES,
-    Detector,
-    SecretsChecker,
-    SecretsOptions,
-    expected_entropy,
-)
+from ftqa.checks.secrets import SecretsChecker, SecretsOptions
+from ftqa.detect.entropy import expected_entropy
+from ftqa.detect.secret_shapes import PUBLIC_PREFIXES
+from ftqa.detect.secrets import SecretDetector
 from ftqa.rewrite.fixer import fix_dataset
 
 DATA = Path(__file__).resolve().parent / "data" / "secrets"
@@ -344,7 +341,7 @@ def test_allow_patterns_and_disabling_the_entropy_test(planted, tmp_path):
 
 
 def test_structural_ids_are_not_high_entropy():
-    detector = Detector(SecretsOptions())
+    detector = SecretDetector(SecretsOptions())
     token = _rand(40)
     assert [s.rule for s in detector.find(f"id {token}")] == ["high-entropy-string"]
     assert detector.find(token, structural=True) == []

@@ -16,8 +16,8 @@ from typing import Any, ClassVar, Literal
 from pydantic import BaseModel, ConfigDict
 
 from ftqa.finding import Finding, Severity
+from ftqa.outbound import change_text, clip, outbound
 from ftqa.records import Record
-from ftqa.text import clean_text, excerpt
 
 CHECK_ID = re.compile(r"^[a-z][a-z0-9_]*$")
 RULE_SLUG = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
@@ -60,11 +60,16 @@ class CheckContext:
 
 @dataclass(frozen=True, slots=True)
 class Edit:
-    """A fix's result for one row: the new row value, with short excerpts for the change log."""
+    """A fix's result for one row: the new row value, with short excerpts for the change log.
+    The excerpts pass the outbound layer here, whoever writes the log."""
 
     value: Any
     before: str | None = None
     after: str | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "before", change_text(self.before))
+        object.__setattr__(self, "after", change_text(self.after))
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +77,9 @@ class Drop:
     """A fix's result for one row: move the row, untouched, to the quarantine file."""
 
     reason: str
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "reason", outbound(self.reason))
 
 
 class Checker:
@@ -162,17 +170,19 @@ class Checker:
             file = file or record.file
             line = line if line is not None else record.line
             row = row if row is not None else (record.row if record.row >= 0 else None)
+        # The Finding model passes every text through the outbound layer; evidence is clipped
+        # here first, masked before it is cut, so a cut cannot leave part of a secret.
         return Finding(
             check=self.id,
             rule=slug,
             severity=rule.severity,
-            message=clean_text(message),
-            file=clean_text(file) if file is not None else None,
+            message=message,
+            file=file,
             line=line,
             row=row,
             rows=rows,
             lines=lines,
-            field=clean_text(field) if field is not None else None,
-            evidence=excerpt(evidence) if evidence is not None else None,
-            fix=clean_text(fix) if fix is not None else None,
+            field=field,
+            evidence=clip(evidence) if evidence is not None else None,
+            fix=fix,
         )

@@ -17,6 +17,7 @@ from ftqa.errors import FtqaError, failure_message, is_crash
 from ftqa.finding import Severity
 from ftqa.formats import FORMATS
 from ftqa.interrupt import EXIT_INTERRUPTED, EXIT_TERMINATED, Terminated, sigterm_as_interrupt
+from ftqa.outbound import outbound
 from ftqa.registry import checkers, rule_summaries
 from ftqa.render import TEXT_RENDERERS
 from ftqa.render.progress import ProgressBar
@@ -214,10 +215,8 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _masked(message: str) -> str:
-    """An unexpected error's text may quote data: credentials in it are masked."""
-    from ftqa.checks.secrets import mask_secrets
-
-    return mask_secrets(message)
+    """An unexpected error's text may quote data: it leaves through the outbound layer."""
+    return outbound(message)
 
 
 def _subject(args: argparse.Namespace) -> str:
@@ -227,7 +226,9 @@ def _subject(args: argparse.Namespace) -> str:
 
 
 def _fail(message: str) -> None:
-    print(f"ftqa: error: {terminal_text(message)}", file=sys.stderr)
+    # An error may quote dataset content (a parser's message): it leaves through the outbound
+    # layer like every other dataset string.
+    print(f"ftqa: error: {terminal_text(outbound(message))}", file=sys.stderr)
 
 
 def _check(args: argparse.Namespace) -> int:

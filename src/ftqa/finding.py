@@ -1,10 +1,17 @@
-"""Findings: what a checker reports about a dataset. Pure data, no behaviour beyond ordering."""
+"""Findings: what a checker reports about a dataset. Pure data, no behaviour beyond ordering.
+
+Every text field passes the outbound-text layer (`ftqa.outbound`) when a finding is built,
+however it is built: secrets and personal data are masked and hidden characters made visible
+before a finding can reach any output.
+"""
 
 from __future__ import annotations
 
 from enum import Enum
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from ftqa.outbound import outbound, outbound_excerpt, visible
 
 
 class Severity(str, Enum):
@@ -45,6 +52,21 @@ class Finding(BaseModel):
         description="For a dataset-level finding that stands for a condition holding in many "
         "rows: how many rows (`lines`/`rows` list a few of them).",
     )
+
+    @field_validator("message", "field", "fix")
+    @classmethod
+    def _outbound(cls, value: str | None) -> str | None:
+        return None if value is None else outbound(value)
+
+    @field_validator("evidence")
+    @classmethod
+    def _outbound_excerpt(cls, value: str | None) -> str | None:
+        return None if value is None else outbound_excerpt(value)
+
+    @field_validator("file")
+    @classmethod
+    def _visible(cls, value: str | None) -> str | None:
+        return None if value is None else visible(value)
 
     def sort_key(self) -> tuple[str, int, int, str, str]:
         return (

@@ -1,13 +1,19 @@
-"""The report: what a run found, as pydantic models whose JSON is the published contract."""
+"""The report: what a run found, as pydantic models whose JSON is the published contract.
+
+Like findings, every string a report holds passes the outbound-text layer (`ftqa.outbound`)
+when the report is built: statistics (keys and values), recommendations, checker notes, the
+cost section and the per-example table. File paths are only made visible (`visible`).
+"""
 
 from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator
 
 from ftqa._version import __version__
 from ftqa.finding import Finding, Severity
+from ftqa.outbound import outbound, outbound_value, visible
 
 SCHEMA_VERSION = 1
 
@@ -18,6 +24,11 @@ class FileInfo(BaseModel):
     rows: int
     format: str | None = Field(description="Dominant detected format of the file.")
     bytes: int | None
+
+    @field_validator("path")
+    @classmethod
+    def _visible(cls, value: str) -> str:
+        return visible(value)
 
 
 class DatasetInfo(FileInfo):
@@ -39,6 +50,11 @@ class CheckRun(BaseModel):
     status: Literal["ran", "skipped", "failed"]
     seconds: float
     note: str | None = None
+
+    @field_validator("note")
+    @classmethod
+    def _outbound(cls, value: str | None) -> str | None:
+        return None if value is None else outbound(value)
 
 
 class ConfigFileInfo(BaseModel):
@@ -73,6 +89,11 @@ class Cost(BaseModel):
     estimate_usd: float
     assumptions: list[str] = Field(default_factory=list)
 
+    @field_validator("model", "assumptions")
+    @classmethod
+    def _outbound(cls, value: Any) -> Any:
+        return outbound_value(value)
+
 
 class Report(BaseModel):
     model_config = ConfigDict(title="ftqa report")
@@ -91,8 +112,20 @@ class Report(BaseModel):
 
     _examples: dict[str, list[Any]] | None = PrivateAttr(default=None)
 
+    @field_validator("stats")
+    @classmethod
+    def _outbound_stats(cls, value: Any) -> Any:
+        return outbound_value(value, excerpts=True)
+
+    @field_validator("recommendations")
+    @classmethod
+    def _outbound(cls, value: Any) -> Any:
+        return outbound_value(value)
+
     def attach_examples(self, columns: dict[str, list[Any]]) -> None:
-        self._examples = columns
+        """Attach the per-example table; its text cells pass the outbound layer (file paths
+        are only made visible)."""
+        self._examples = {name: _safe_column(name, values) for name, values in columns.items()}
 
     @property
     def examples(self) -> Any:
@@ -130,3 +163,10 @@ class Report(BaseModel):
         schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
         schema["$id"] = f"https://ftqa.dev/schemas/report-v{SCHEMA_VERSION}.json"
         return schema
+
+
+def _safe_column(name: str, values: list[Any]) -> list[Any]:
+    if not any(isinstance(value, str) for value in values):
+        return values
+    shown = visible if name == "file" else outbound
+    return [shown(value) if isinstance(value, str) else value for value in values]

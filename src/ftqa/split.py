@@ -36,6 +36,7 @@ from ftqa.dedup.normalize import Normalization
 from ftqa.errors import FtqaError
 from ftqa.load import Limits, Source, open_path
 from ftqa.normalize import Normalizer
+from ftqa.outbound import outbound, outbound_value, visible
 from ftqa.records import Record
 from ftqa.rewrite.conserving import open_writer
 from ftqa.rewrite.targets import OutputFile, guard_target
@@ -366,10 +367,12 @@ def _manifest(
     _, sizes = np.unique(labels, return_counts=True)
     multi = sizes[sizes > 1]
     held = int(validation.sum())
+    # Strata are dataset values (labels, categories): they leave ftqa through the outbound
+    # layer, like every other dataset string; the path is the user's own, only made visible.
     return {
         "ftqa_version": __version__,
         "source": {
-            "path": source.path,
+            "path": visible(source.path),
             "sha256": source.sha256,
             "rows": rows,
             "format": fmt,
@@ -387,8 +390,10 @@ def _manifest(
             side: {"path": target.name, "sha256": _sha256(target)}
             for side, target in outputs.items()
         },
-        "stratify_by": strata_key,
-        "strata": dict(sorted(per_stratum.items())) if strata_key is not None else {},
+        "stratify_by": outbound(strata_key) if strata_key is not None else None,
+        "strata": outbound_value(dict(sorted(per_stratum.items())))
+        if strata_key is not None
+        else {},
         "groups": {
             "clusters": len(sizes),
             "multi_row_clusters": len(multi),

@@ -25,8 +25,8 @@ from pydantic import Field, field_validator
 
 from ftqa.checker import CheckContext, Checker, Options, Rule
 from ftqa.checks._language import SAMPLE_CHARS, guess_language
-from ftqa.checks.secrets import mask_secrets
 from ftqa.finding import Finding, Severity
+from ftqa.outbound import outbound
 from ftqa.records import Message, Record
 
 W, INFO = Severity.WARNING, Severity.INFO
@@ -372,8 +372,8 @@ class BalanceChecker(Checker):
             self._variants.add(variant)
             if variant not in self._excerpts and len(self._excerpts) < MAX_EXCERPTS:
                 prompt = _system_prompt(record.messages) or ""
-                # Statistics and reports show this excerpt: never a credential in it.
-                self._excerpts[variant] = _clean(mask_secrets(prompt), PROMPT_EXCERPT)
+                # Statistics and reports show this excerpt: masked before it is cut.
+                self._excerpts[variant] = _clean(outbound(prompt), PROMPT_EXCERPT)
         self._response_chars.append(measures["response_chars"])
         tokens = _response_tokens(record)
         if tokens is not None:

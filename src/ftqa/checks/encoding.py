@@ -26,16 +26,10 @@ from typing import Any
 from pydantic import Field
 
 from ftqa.checker import Checker, Drop, Edit, Options, Rule
-from ftqa.checks._text_scan import (
-    Path,
-    format_path,
-    joined_bytes,
-    joined_text,
-    rewrite_strings,
-    span_excerpt,
-    text_fields,
-)
+from ftqa.detect.rows import joined_bytes, joined_text, text_fields
+from ftqa.detect.scan import Path, format_path, rewrite_strings, span_excerpt
 from ftqa.finding import Finding, Severity
+from ftqa.outbound import sensitive_spans
 from ftqa.records import Record
 from ftqa.text import excerpt
 
@@ -459,29 +453,27 @@ def _names(text: str, positions: list[int]) -> str:
 
 
 def _word(text: str, position: int, limit: int = 30) -> str:
-    """The whitespace-delimited word around `position`, shortened, secrets masked."""
+    """The whitespace-delimited word around `position`, shortened, secrets and personal data
+    masked."""
     start = position
     while start > 0 and not text[start - 1].isspace() and position - start < limit:
         start -= 1
     end = position
     while end < len(text) and not text[end].isspace() and end - position < limit:
         end += 1
-    from ftqa.checks.secrets import secret_spans
-
     lo, hi = max(0, start - 200), min(len(text), end + 200)
-    for a, b in secret_spans(text[lo:hi]):
+    for a, b, _ in sensitive_spans(text[lo:hi]):
         if a + lo < end and start < b + lo:
             return "[secret]"
     return excerpt(visible(text[start:end]), limit)
 
 
 def _evidence(text: str, start: int, end: int) -> str:
-    """Excerpt around `text[start:end]`, hidden characters made visible, secrets masked."""
-    from ftqa.checks.secrets import secret_spans
-
+    """Excerpt around `text[start:end]`, hidden characters made visible, secrets and personal
+    data masked (before the excerpt is cut)."""
     lo, hi = max(0, start - 200), min(len(text), end + 200)
     window = text[lo:hi]
-    hidden = [(a + lo, b + lo) for a, b in secret_spans(window)]
+    hidden = [(a + lo, b + lo) for a, b, _ in sensitive_spans(window)]
     return excerpt(visible(span_excerpt(text, start, end, hidden, width=25)), 100)
 
 

@@ -6,10 +6,12 @@ is reproducible (`svg.hashsalt`, no date), it needs no browser or network, and i
 best-maintained Python libraries. pygal was the alternative: its SVG carries a script block and
 a tooltip script from a CDN by default, which the report's CSP would block (a console error).
 
-Dataset strings (labels, categories) are made safe before matplotlib sees them: control
-characters made visible, `$` escaped (matplotlib would otherwise parse `$...$` as math), long
-values shortened. The SVG is inlined into the HTML, so element ids are prefixed per chart to
-keep them unique in the document. When matplotlib is not installed, charts are skipped.
+Dataset strings (labels, categories) are made safe before matplotlib sees them: passed through
+the outbound layer (secrets and personal data masked) even though the report's statistics
+already were, control characters made visible, `$` escaped (matplotlib would otherwise parse
+`$...$` as math), long values shortened. The SVG is inlined into the HTML, so element ids are
+prefixed per chart to keep them unique in the document. When matplotlib is not installed,
+charts are skipped.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ import warnings
 from collections.abc import Sequence
 from typing import Any
 
+from ftqa.outbound import outbound
 from ftqa.render.safe import terminal_text
 
 LABEL_CHARS = 32
@@ -47,7 +50,7 @@ def available() -> bool:
 
 def chart_label(text: str) -> str:
     """A dataset string made safe and short for a chart axis."""
-    flat = _SURROGATES.sub("\ufffd", terminal_text(str(text)))
+    flat = _SURROGATES.sub("\ufffd", terminal_text(outbound(str(text))))
     if len(flat) > LABEL_CHARS:
         flat = flat[: LABEL_CHARS - 1] + "…"
     return flat.replace("\\", "\\\\").replace("$", r"\$") or "(empty)"

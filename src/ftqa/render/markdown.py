@@ -1,8 +1,13 @@
-"""Markdown report, for pull-request comments and CI summaries."""
+"""Markdown report, for pull-request comments and CI summaries.
+
+Dataset text is escaped for GitHub-flavoured Markdown (`ftqa.render.safe.markdown_text`): no
+markup, links, images, HTML, mentions or autolinks can come from the data, and table cells keep
+their count. File names inside code spans get a fence longer than any backtick run they hold.
+"""
 
 from __future__ import annotations
 
-from ftqa.render.safe import markdown_text
+from ftqa.render.safe import markdown_code, markdown_text
 from ftqa.render.words import config_details, config_phrase, tally
 from ftqa.report import Report
 
@@ -27,12 +32,12 @@ def render_markdown(report: Report) -> str:
         "",
         f"**{verdict}**: {tally(summary)} (fails on {summary.fail_on.value})",
         "",
-        f"- Dataset: `{markdown_text(dataset.path)}` ({dataset.rows} rows, "
+        f"- Dataset: {markdown_code(dataset.path)} ({dataset.rows} rows, "
         f"format {dataset.format or 'unknown'}, sha256 `{dataset.sha256[:12]}`)",
     ]
     if report.validation is not None:
         lines.append(
-            f"- Validation: `{markdown_text(report.validation.path)}` "
+            f"- Validation: {markdown_code(report.validation.path)} "
             f"({report.validation.rows} rows)"
         )
     lines.extend(_configuration(report))

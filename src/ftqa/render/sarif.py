@@ -6,7 +6,8 @@ finding is a `result` with its level (`error`, `warning`, `note` for info), the 
 `physicalLocation` whose `region.startLine` is the finding's line. Findings about a group of rows
 (duplicates, clusters) list the other rows as `relatedLocations`. Rows without a line (Parquet,
 in-memory data) keep the row index in the result's `properties`. Paths are relative URI
-references with `/` separators, percent-encoded, as GitHub code scanning expects.
+references with `/` separators, percent-encoded, as GitHub code scanning expects. Message texts
+escape `[` and `]` (SARIF 2.1.0 §3.11.6), so dataset text can never form an embedded link.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from typing import Any
 from urllib.parse import quote
 
 from ftqa.finding import Finding, Severity
-from ftqa.render.safe import terminal_text
+from ftqa.render.safe import json_escape_hidden, sarif_text, terminal_text
 from ftqa.report import Report
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -92,7 +93,7 @@ def _message(finding: Finding) -> str:
         text = f"{text} ⟨{finding.evidence}⟩"
     if finding.fix:
         text = f"{text} (fix: {finding.fix})"
-    return terminal_text(text)
+    return sarif_text(text)
 
 
 def _result(finding: Finding, index: int) -> dict[str, Any]:
@@ -148,7 +149,7 @@ def sarif_log(report: Report) -> dict[str, Any]:
     invocation: dict[str, Any] = {"executionSuccessful": not failed}
     if failed:
         invocation["toolExecutionNotifications"] = [
-            {"level": "error", "message": {"text": terminal_text(f"{run.id}: {run.note}")}}
+            {"level": "error", "message": {"text": sarif_text(f"{run.id}: {run.note}")}}
             for run in failed
         ]
     run: dict[str, Any] = {
@@ -198,4 +199,4 @@ def _config(report: Report) -> dict[str, Any]:
 
 
 def render_sarif(report: Report) -> str:
-    return json.dumps(sarif_log(report), indent=2, ensure_ascii=False) + "\n"
+    return json_escape_hidden(json.dumps(sarif_log(report), indent=2, ensure_ascii=False)) + "\n"

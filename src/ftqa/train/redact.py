@@ -29,13 +29,13 @@ MIN_KNOWN_LENGTH = 6  # shorter values would mask ordinary words
 def mask_credentials(text: str, known: Iterable[str | None] = ()) -> str:
     """`text` with credentials masked: the values of `known` and of the credential variables,
     URL user information (`https://user:pw@host` becomes `https://[secret]@host`), and
-    whatever the secrets checker detects."""
+    whatever the outbound layer masks (secrets and personal data)."""
     values = {value for value in known if value}
     values.update(os.environ.get(name) or "" for name in CREDENTIAL_VARIABLES)
     for value in sorted(values, key=len, reverse=True):
         if len(value) >= MIN_KNOWN_LENGTH:
             text = text.replace(value, MASK)
     text = _URL_USERINFO.sub(lambda match: f"{match.group('scheme')}{MASK}@", text)
-    from ftqa.checks.secrets import mask_secrets  # not at import: `import ftqa` stays light
+    from ftqa.outbound import outbound  # not at import: `import ftqa` stays light
 
-    return mask_secrets(text, MASK)
+    return outbound(text)

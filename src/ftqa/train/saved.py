@@ -151,8 +151,8 @@ def _file_problems(what: str, files: Sequence[FileInfo], path: str | os.PathLike
     recorded = files[0]
     if sha != recorded.sha256:
         return [
-            f"the {what} file {name} has sha256 {sha[:12]}…, the report checked "
-            f"{recorded.path} with sha256 {recorded.sha256[:12]}… (changed since, or another file)"
+            f"the {what} file {name} has sha256 {sha[:12]} (first 12 digits), the report checked "
+            f"{recorded.path} with sha256 {recorded.sha256[:12]} (changed since, or another file)"
         ]
     return []
 

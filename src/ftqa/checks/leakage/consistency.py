@@ -11,7 +11,9 @@ from typing import Any
 from ftqa.checks.leakage.options import NO_TEXT, NOT_CHAT, PREFIX_LENGTHS
 from ftqa.checks.leakage.textual import share, show, stable_hash
 from ftqa.finding import Finding
+from ftqa.outbound import prefix_excerpt
 from ftqa.records import Record
+from ftqa.text import excerpt
 
 
 class ConsistencyRules:
@@ -105,7 +107,7 @@ class ConsistencyRules:
             return
         length, value, count, rows, text = scaffold
         values = self._prefix[length]
-        shown = f" ({show(text[:60])})" if text else ""
+        shown = f" ({show(excerpt(text, 60))})" if text else ""
         for row_index in _deviants(values, value):
             if values[row_index] == NO_TEXT:
                 continue
@@ -147,7 +149,7 @@ class ConsistencyRules:
         if scaffold is not None:
             length, _, count, rows, text = scaffold
             out["prompt_scaffold"] = {
-                "dominant": text,
+                "dominant": prefix_excerpt(text) if text else text,
                 "prefix_bytes": length,
                 "share": round(count / rows, 4),
             }

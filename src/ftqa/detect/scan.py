@@ -1,11 +1,6 @@
-"""What the `secrets`, `pii` and `encoding` checkers share: every string of a row with its field
-path, byte-level pre-filters, masking, and rewriting the strings of a raw row for fixes.
-
-The three checkers read the row as it was written (`record.raw`), not the normalized messages,
-so every text a model could be trained on is covered whatever the format: message contents,
-content parts, `chosen`/`rejected`, `text`/`label`, tool-call arguments (JSON strings) and any
-other string value. The list of strings is computed once per row and kept in
-`record.cache[TEXT_FIELDS]` for the other two checkers.
+"""String-level tools of the detectors: every string of a JSON-like value with its field path,
+byte-level pre-filters (`bytes.translate` tables), masking, span resolution, and rewriting the
+strings of a raw row for fixes (typed placeholders, consistent within a row).
 """
 
 from __future__ import annotations
@@ -15,48 +10,12 @@ from bisect import bisect_right
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, TypeVar
 
-from ftqa.records import Record
-
 Path = tuple[str | int, ...]
 Span = TypeVar("Span")
-
-# `record.cache` keys: the list of (path, text) for every string value of the raw row, in
-# document order; all those texts joined by newlines, and its UTF-8 encoding. Row-level
-# pre-filters test the joined text once, so a row with nothing to find costs one call.
-TEXT_FIELDS = "text_fields"
-TEXT_JOINED = "text_joined"
-TEXT_BLOB = "text_blob"
 
 # Keys whose values are structural (roles, ids, types): never personal data or credentials
 # worth reporting, and random-looking by design (tool-call ids).
 STRUCTURAL_KEYS = frozenset({"role", "from", "type", "id", "tool_call_id", "weight"})
-
-
-def text_fields(record: Record) -> list[tuple[Path, str]]:
-    """Every string of the row with its path; computed once per row and shared."""
-    cached = record.cache.get(TEXT_FIELDS)
-    if cached is None:
-        cached = list(iter_strings(record.raw))
-        record.cache[TEXT_FIELDS] = cached
-    return cached
-
-
-def joined_text(record: Record) -> str:
-    """Every text of the row joined by newlines (no search pattern crosses a newline)."""
-    cached = record.cache.get(TEXT_JOINED)
-    if cached is None:
-        cached = "\n".join(text for _, text in text_fields(record))
-        record.cache[TEXT_JOINED] = cached
-    return cached
-
-
-def joined_bytes(record: Record) -> bytes:
-    """UTF-8 of `joined_text(record)`, computed once per row and shared."""
-    cached = record.cache.get(TEXT_BLOB)
-    if cached is None:
-        cached = utf8(joined_text(record))
-        record.cache[TEXT_BLOB] = cached
-    return cached
 
 
 def iter_strings(value: Any) -> Iterator[tuple[Path, str]]:
