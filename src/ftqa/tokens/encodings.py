@@ -274,7 +274,8 @@ def verified_bytes(spec: EncodingSpec) -> tuple[bytes, str]:
         digest = hashlib.sha256(data).hexdigest()
         if digest != spec.sha256:
             attempts.append(
-                f"{label}: {path} has sha256 {digest[:12]} (first 12 digits), expected {spec.sha256[:12]}"
+                f"{label}: {path} has sha256 {digest[:12]} (first 12 digits), "
+                f"expected {spec.sha256[:12]}"
             )
             continue
         return data, f"{label} ({path}), sha256 verified"
