@@ -17,6 +17,7 @@ from pydantic import Field
 from ftqa.checker import Checker, Drop, Edit, Options, Rule
 from ftqa.finding import Finding, Severity
 from ftqa.formats import FORMATS, closest
+from ftqa.formats.suggest import suggest_map
 from ftqa.records import Problem, Record
 
 E, W = Severity.ERROR, Severity.WARNING
@@ -70,6 +71,11 @@ RULES = (
     ),
     Rule("control-character", W, "NUL, escape or other control characters inside text."),
     Rule("too-few-examples", W, "Fewer examples than the provider minimum."),
+    Rule(
+        "field-mapping",
+        Severity.INFO,
+        "Rows read through a field mapping (an alias, --map or dataset_info.json).",
+    ),
 )
 
 # Rows these rules mark cannot be trained on as they are: the unsafe fix moves them, untouched,
@@ -84,6 +90,9 @@ FIXES = {
 }
 
 TABLE_CHUNK = 4096
+# Undetectable rows are reported one by one unless they are more than this share of their file's
+# rows (and more than one): then once, for the file, with the `--map` that would read them.
+UNDETECTED_FILE_SHARE = 0.5
 
 
 class FormatOptions(Options):
@@ -110,6 +119,9 @@ class FormatChecker(Checker):
         self._labels: Counter[str] = Counter()
         self._table: dict[tuple[str, str], list[Record]] = defaultdict(list)
         self._missing_columns: set[tuple[str, str]] = set()
+        self._file_rows: Counter[str] = Counter()
+        self._undetected: dict[str, _Undetected] = {}
+        self._mappings: Counter[tuple[str, str]] = Counter()
 
     def check_record(self, record: Record) -> Iterator[Finding]:
         if record.split == "reference":
@@ -120,12 +132,15 @@ class FormatChecker(Checker):
             return
         if record.split == "train":
             self._rows[record.file] += 1
+        self._file_rows[record.file] += 1
         if not record.readable:
             return
         if record.format is None:
             if isinstance(record.raw, Mapping):
-                yield self._undetected(record)
+                self._undetected_row(record)
             return
+        if record.mapping is not None:
+            self._mappings[(record.file, record.mapping)] += 1
         key = (record.file, record.format)
         columns = self._by_format.get(key)
         if columns is None:
@@ -144,6 +159,13 @@ class FormatChecker(Checker):
         for file, fmt in list(self._table):
             yield from self._validate_table(file, fmt)
         yield from self._mixed_formats()
+        yield from self._undetected_findings()
+        for (file, mapping), count in sorted(self._mappings.items()):
+            yield self.finding(
+                "field-mapping",
+                f"{count:,} {'row' if count == 1 else 'rows'} read with the mapping {mapping}",
+                file=file,
+            )
         total = sum(self._rows.values())
         if self.context.files and total < self.options.min_examples:
             yield self.finding(
@@ -198,21 +220,34 @@ class FormatChecker(Checker):
             fix=FIXES.get(problem.rule),
         )
 
-    def _undetected(self, record: Record) -> Finding:
-        keys = ", ".join(f"`{key}`" for key in list(record.raw)[:8]) or "none"
-        near = closest(record.raw)
-        hint = ""
-        if near is not None:
-            missing = [c.name for c in near.columns if c.required and c.name not in record.raw]
-            if missing:
-                hint = f"; closest format is {near.name}, which needs " + ", ".join(
-                    f"`{name}`" for name in missing
+    def _undetected_row(self, record: Record) -> None:
+        seen = self._undetected.get(record.file)
+        if seen is None:
+            seen = self._undetected[record.file] = _Undetected(_explain(record.raw))
+        seen.rows.append(record.row)
+        seen.lines.append(record.line if record.line is not None else -1)
+
+    def _undetected_findings(self) -> Iterator[Finding]:
+        for file, seen in self._undetected.items():
+            count, total = len(seen.rows), self._file_rows[file]
+            if count > 1 and count > UNDETECTED_FILE_SHARE * total:
+                first = seen.lines[0]
+                yield self.finding(
+                    "undetectable-format",
+                    f"{count:,} of {total:,} rows match no known format; the first has "
+                    f"{seen.explanation}",
+                    file=file,
+                    line=first if first >= 0 else None,
                 )
-        return self.finding(
-            "undetectable-format",
-            f"the row matches no known format (keys: {keys}){hint}",
-            record,
-        )
+                continue
+            for row, line in zip(seen.rows, seen.lines, strict=True):
+                yield self.finding(
+                    "undetectable-format",
+                    f"the row matches no known format ({seen.explanation})",
+                    file=file,
+                    line=line if line >= 0 else None,
+                    row=row,
+                )
 
     def _mixed_formats(self) -> Iterator[Finding]:
         per_file: dict[str, dict[str, int]] = defaultdict(dict)
@@ -275,6 +310,32 @@ class FormatChecker(Checker):
                 field=failure.column,
                 evidence=None if failure.value is None else str(failure.value),
             )
+
+
+class _Undetected:
+    """Rows of one file that match no format: where they are, and what the first one lacks."""
+
+    __slots__ = ("explanation", "lines", "rows")
+
+    def __init__(self, explanation: str) -> None:
+        self.explanation = explanation
+        self.rows: array[int] = array("q")
+        self.lines: array[int] = array("q")
+
+
+def _explain(raw: Mapping[str, Any]) -> str:
+    """The row's keys, then the `--map` that would read it, else the closest format's needs."""
+    keys = ", ".join(f"`{key}`" for key in list(raw)[:8]) or "none"
+    suggestion = suggest_map(raw)
+    if suggestion is not None:
+        return f"keys {keys}: try {suggestion}"
+    near = closest(raw)
+    if near is not None:
+        missing = [c.name for c in near.columns if c.required and c.name not in raw]
+        if missing:
+            needs = ", ".join(f"`{name}`" for name in missing)
+            return f"keys {keys}; closest format is {near.name}, which needs {needs}"
+    return f"keys {keys}"
 
 
 def _article(word: str) -> str:

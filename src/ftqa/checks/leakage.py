@@ -912,7 +912,7 @@ class LeakageChecker(Checker):
                     if hits:
                         place = "tool-call arguments"
                         self._tokens(record, call.arguments, hits, path, place, state, out)
-        if record.text:
+        if record.text and record.template is None:  # a rendered chat: its turns were scanned
             self._scan_text(record, state, out)
         self._line_endings(record, index, state, out)
         self._template(record, index)
