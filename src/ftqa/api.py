@@ -9,8 +9,9 @@ from typing import Any
 
 from ftqa.config import load_settings
 from ftqa.engine import Inputs, ProgressHook
-from ftqa.errors import DatasetRejected
+from ftqa.errors import ConfigError, DatasetRejected
 from ftqa.finding import Severity
+from ftqa.formats.mapping import MappingError, map_table
 from ftqa.load import Limits, Source, open_memory, open_path
 from ftqa.parallel import run
 from ftqa.report import Report
@@ -57,6 +58,7 @@ def check(
     limits: Limits | None = None,
     progress: ProgressHook | None = None,
     max_findings_per_rule: int | None = None,
+    map: str | Sequence[str] | Mapping[str, Any] | None = None,
 ) -> Report:
     """Check a dataset and return the report; problems in the data never raise.
 
@@ -65,8 +67,9 @@ def check(
     against. `model`/`epochs` choose the tokenizer profile and the cost estimate; `examples=True`
     keeps the per-example table (`report.examples`). Configuration comes from `config` (a file or
     a mapping), else from the nearest `ftqa.toml` / `pyproject.toml [tool.ftqa]`; keyword
-    arguments (`select`, `ignore`, `fail_on`, `input_format`, `max_findings_per_rule`) override
-    it.
+    arguments (`select`, `ignore`, `fail_on`, `input_format`, `max_findings_per_rule`, `map`)
+    override it. `map` reads rows whose keys are not a format's own, as `--map` does:
+    `"prompt=question,completion=answer"` or `{"prompt": "question", "completion": "answer"}`.
     Raises `InputError` for a path that cannot be read at all and `ConfigError` for bad settings.
     """
     overrides = {
@@ -75,6 +78,7 @@ def check(
         "fail_on": Severity(fail_on) if fail_on is not None else None,
         "input_format": input_format,
         "max_findings_per_rule": max_findings_per_rule,
+        "map": _map_override(map),
     }
     start = _first_path(data) if config is None else None
     settings = load_settings(config, start or (Path.cwd() if config is None else None), overrides)
@@ -88,6 +92,13 @@ def check(
         collect_examples=examples,
     )
     return run(inputs, settings, progress)
+
+
+def _map_override(entries: str | Sequence[str] | Mapping[str, Any] | None) -> Any:
+    try:
+        return map_table(entries)
+    except MappingError as error:
+        raise ConfigError(str(error)) from error
 
 
 def require_clean(data: DataInput, validation: DataInput = None, **options: Any) -> Report:

@@ -32,6 +32,16 @@ def _ids(value: str) -> list[str]:
     return [item.strip() for item in value.split(",") if item.strip()]
 
 
+MAP_HELP = (
+    "read keys that are not the format's own: FIELD=KEY,... (e.g. prompt=question,"
+    "completion=answer; also role-key=KEY, content-key=KEY, role.assistant=TAG)"
+)
+
+
+def _add_map(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--map", dest="field_map", metavar="FIELD=KEY,...", help=MAP_HELP)
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="ftqa",
@@ -101,6 +111,7 @@ def _parser() -> argparse.ArgumentParser:
         metavar="N",
         help="epochs for the cost estimate (default: the provider's rule)",
     )
+    _add_map(check)
     check.add_argument(
         "--examples-out",
         metavar="FILE",
@@ -137,6 +148,7 @@ def _parser() -> argparse.ArgumentParser:
         help="replace detected secrets and personal data with typed placeholders",
     )
     fix.add_argument("--config", metavar="FILE", help="configuration file (no discovery)")
+    _add_map(fix)
 
     commands.add_parser("checks", help="list checkers and their rules")
 
@@ -165,6 +177,7 @@ def _parser() -> argparse.ArgumentParser:
         help="group exact duplicates only (skip near-duplicate clustering)",
     )
     split.add_argument("--config", metavar="FILE", help="configuration file (no discovery)")
+    _add_map(split)
     train_cli.add_parser(commands)
     return parser
 
@@ -219,6 +232,7 @@ def _check(args: argparse.Namespace) -> int:
             epochs=args.epochs,
             examples=bool(args.examples_out),
             progress=progress.update if progress.enabled else None,
+            map=args.field_map,
         )
     finally:
         progress.close()
@@ -254,6 +268,7 @@ def _fix(args: argparse.Namespace) -> int:
         dedupe=args.dedupe,
         redact=args.redact,
         config=args.config,
+        mapping=args.field_map,
     )
     print(
         f"{terminal_text(args.path)}: {summary.rows_in} rows in, {summary.rows_out} written to "
@@ -308,6 +323,7 @@ def _split(args: argparse.Namespace) -> int:
         config=args.config,
         stratify_by=None if args.stratify_by == "none" else args.stratify_by,
         near_duplicates=not args.exact_only,
+        mapping=args.field_map,
     )
     print(json.dumps(manifest, indent=2, ensure_ascii=False))
     return EXIT_OK

@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from ftqa.errors import ConfigError
 from ftqa.formats.base import Normalized, Reading
 from ftqa.records import Message, Problem
 
@@ -33,7 +34,7 @@ _HEAD = re.compile(r"^[^.\[]+")
 _QUOTED = re.compile(r"`([^`\s]+)`")
 
 
-class MappingError(ValueError):
+class MappingError(ConfigError, ValueError):
     """A `--map` entry or `map` table that cannot be read."""
 
 
@@ -219,3 +220,20 @@ def read_through(
     )
     normalized.mapping = mapping.label()
     return normalized
+
+
+def map_table(
+    entries: str | Iterable[str] | Mapping[str, Any] | None,
+) -> dict[str, str | list[str]] | None:
+    """`--map` text (or items, or a table) as the `map` table of the configuration; validated."""
+    if entries is None:
+        return None
+    parse_map(entries)
+    table: dict[str, str | list[str]] = {}
+    for field, key in _pairs(entries):
+        if field in table:
+            previous = table[field]
+            table[field] = [*previous, key] if isinstance(previous, list) else [previous, key]
+        else:
+            table[field] = key
+    return table

@@ -21,6 +21,7 @@ from ftqa.checker import CheckContext, Checker, Drop, Edit
 from ftqa.config import load_settings
 from ftqa.errors import FtqaError
 from ftqa.finding import Finding
+from ftqa.formats.mapping import map_table
 from ftqa.load import Limits, open_path
 from ftqa.records import Record
 from ftqa.registry import checkers, rule_index
@@ -91,6 +92,7 @@ def fix_dataset(
     redact: bool = False,
     config: str | os.PathLike[str] | Mapping[str, Any] | None = None,
     limits: Limits | None = None,
+    mapping: str | Mapping[str, Any] | None = None,
 ) -> FixSummary:
     source_path = os.fspath(path)
     output = os.fspath(output)
@@ -102,7 +104,9 @@ def fix_dataset(
             raise FtqaError(f"{target}: refusing to write over the input dataset")
     if len({os.path.abspath(p) for p in (output, quarantine, log)}) < 3:
         raise FtqaError("output, quarantine and log must be three different files")
-    settings = load_settings(config, Path(source_path) if config is None else None)
+    settings = load_settings(
+        config, Path(source_path) if config is None else None, {"map": map_table(mapping)}
+    )
     allowed = {
         pair for pair in _allowed_rules(only, unsafe, dedupe, redact) if settings.rule_active(*pair)
     }
@@ -111,6 +115,7 @@ def fix_dataset(
         source_path,
         config=config,
         limits=limits,
+        map=mapping,
         select=sorted(f"{check}/{rule}" for check, rule in allowed) or ["format"],
         max_findings_per_rule=FIX_FINDINGS_CAP,
     )

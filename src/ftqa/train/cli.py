@@ -103,6 +103,12 @@ def add_parser(commands: Any) -> argparse.ArgumentParser:
     )
     parser.add_argument("--config", metavar="FILE", help="configuration file (no discovery)")
     parser.add_argument(
+        "--map",
+        dest="field_map",
+        metavar="FIELD=KEY,...",
+        help="read keys that are not the format's own (as for ftqa check)",
+    )
+    parser.add_argument(
         "--output-dir",
         metavar="DIR",
         help="where the manifest, the report copy (and for hf the model) go "
@@ -143,6 +149,7 @@ def run(args: argparse.Namespace) -> int:
             config=args.config,
             output_dir=args.output_dir,
             options=options,
+            mapping=args.field_map,
         )
     except TrainingRefused as refused:
         _print(refused.decision.summary_lines())

@@ -28,6 +28,7 @@ from ftqa import api
 from ftqa._version import __version__
 from ftqa.config import Settings, load_settings
 from ftqa.errors import FtqaError
+from ftqa.formats.mapping import map_table
 from ftqa.report import Report
 from ftqa.train.base import ConfirmationRequired, Job, LaunchError, StagedFile, Trainer
 from ftqa.train.base import load_trainer as _load_trainer
@@ -260,6 +261,7 @@ def prepare(
     config: PathLike | Mapping[str, Any] | None = None,
     output_dir: PathLike | None = None,
     options: Mapping[str, Any] | None = None,
+    mapping: str | Mapping[str, Any] | None = None,
 ) -> Launch:
     """Everything before the launch: raises `TrainingRefused` when the gate refuses,
     `StaleReport` for a report of other files or settings, `ProviderUnavailable`,
@@ -277,7 +279,9 @@ def prepare(
     check_flags(given, trainer_cls)
     train_path = os.fspath(data)
     validation_path = os.fspath(validation) if validation is not None else None
-    settings = load_settings(config, Path(train_path) if config is None else None)
+    settings = load_settings(
+        config, Path(train_path) if config is None else None, {"map": map_table(mapping)}
+    )
     notes: list[str] = []
     if report is None:
         profile = _profile_for(model, settings)
@@ -292,6 +296,7 @@ def prepare(
             config=config,
             model=model if profile is not None else None,
             epochs=epochs,
+            map=mapping,
         )
         report_bytes = checked.to_json().encode("utf-8")
         source = verification = CHECKED_NOW
