@@ -81,18 +81,21 @@ def test_rendered_chatml_text_is_split_into_turns():
     assert record.template == "chatml"
     assert [message.role for message in record.messages] == ["system", "user", "assistant"]
     assert record.messages[1].content == "飛天豬是什麼"
-    assert record.text is not None and record.text.startswith("<|im_start|>system")
+    assert record.text is not None
+    assert record.text.startswith("<|im_start|>system")
 
 
 def test_plain_text_is_not_taken_for_a_chat():
     record = _records(REAL / "mlx-lora-text.jsonl")[0]
-    assert record.template is None and record.messages == []
+    assert record.template is None
+    assert record.messages == []
 
 
 def test_hh_rlhf_shared_turns_are_the_prompt_and_only_final_replies_compared():
     record = _records(REAL / "hh-rlhf-helpful-base.jsonl")[0]
     assert [m.role for m in record.messages] == ["user", "assistant", "user"]
-    assert record.chosen is not None and record.rejected is not None
+    assert record.chosen is not None
+    assert record.rejected is not None
     assert [m.role for m in record.chosen] == ["assistant"]
     assert record.chosen[0].content.startswith("A horseshoe is usually made out of metal")
     assert record.rejected[0].content.startswith("Horseshoes are either metal or plastic")

@@ -20,7 +20,8 @@ def _write(path, rows):
 
 def test_parse_map_reads_fields_nested_keys_and_role_aliases():
     mapping = parse_map(
-        "messages=dialog, role-key=speaker,content-key=utterance,role.assistant=bot,role.user=client"
+        "messages=dialog, role-key=speaker,content-key=utterance,"
+        "role.assistant=bot,role.user=client"
     )
     assert mapping.fields == (("messages", "dialog"),)
     assert (mapping.role_key, mapping.content_key) == ("speaker", "utterance")
