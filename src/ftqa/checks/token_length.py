@@ -28,26 +28,25 @@ from __future__ import annotations
 
 import dataclasses
 from array import array
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass
-from typing import Any, Literal
+from collections.abc import Iterable, Iterator
+from typing import Literal
 
-import orjson
 from pydantic import Field, model_validator
 
 from ftqa.checker import CheckContext, Checker, Options, Rule
+from ftqa.checks._token_counting import (
+    RowCounter,
+    RowCounts,
+    cut_parts,
+    declared_tools,
+    only_special,
+    trainable_kept,
+)
+from ftqa.checks._token_report import TokenReport
 from ftqa.finding import Finding, Severity
 from ftqa.records import Message, Record
-from ftqa.tokens import (
-    Profile,
-    ProfileConfig,
-    TiktokenTokenizer,
-    UnknownProfileError,
-    get_profile,
-    profile_data,
-)
-from ftqa.tokens import cost as costs
-from ftqa.tokens.stats import histogram, iqr_fences, percentile, summary
+from ftqa.tokens import Profile, ProfileConfig, UnknownProfileError, get_profile
+from ftqa.tokens.stats import iqr_fences, percentile
 
 E, W, INFO = Severity.ERROR, Severity.WARNING, Severity.INFO
 
@@ -55,11 +54,6 @@ TOKENS_KEY = "tokens"
 
 # Format problems that already explain why a row has nothing to train on.
 EXPLAINED = frozenset({"nothing-to-learn", "missing-assistant-message", "empty-content"})
-# Strings repeated across rows (system prompts, tool definitions) are counted once each, up to
-# this many distinct strings of at most MEMO_MAX_CHARS characters.
-MEMO_SIZE = 4096
-MEMO_MAX_CHARS = 32_768
-MEMO_ROLES = frozenset({"system", "developer"})
 # Rows sampled to scale counts to profiles with another tokenizer (for the cost range).
 # The other tokenizers count these sampled rows once, at the end (bounded: at most SAMPLE_MAX
 # rows and about SAMPLE_TOKENS tokens of text are kept).
@@ -117,170 +111,7 @@ RULES = (
 )
 
 
-# One contiguous part of an example's token sequence, framing first, then content:
-# (field, role, framing tokens, content tokens, trainable).
-_Segment = tuple[str, str, int, int, bool]
-FIELD, ROLE, FRAMING, CONTENT, TRAINABLE = range(5)
-
-
-@dataclass(slots=True)
-class _Counts:
-    total: int
-    trainable: int
-    segments: list[_Segment]
-    per_message: list[int]
-    chosen: int | None
-    rejected: int | None
-    tools: int
-
-
-class _Counter:
-    """Counts one row under one profile: content with the tokenizer, framing from the profile.
-
-    This is the hot path (one call per string of the dataset), so it avoids per-message
-    objects and calls `encode_ordinary` directly when the tokenizer is a tiktoken encoding.
-    """
-
-    def __init__(self, profile: Profile) -> None:
-        self.profile = profile
-        tokenizer = profile.tokenizer
-        self.encode: Callable[[str], list[int]] | None = (
-            tokenizer.encoder() if isinstance(tokenizer, TiktokenTokenizer) else None
-        )
-        self.counter: Callable[[str], int] = tokenizer.count
-        self.memo: dict[str, int] = {}
-        self.roles: dict[str, int] = {}
-        self.per_message = profile.tokens_per_message
-        self.per_name = profile.tokens_per_name
-        self.name = profile.name
-        self.exact = tokenizer.exact
-
-    def count(self, text: str) -> int:
-        encode = self.encode
-        return len(encode(text)) if encode is not None else self.counter(text)
-
-    def memo_count(self, text: str) -> int:
-        tokens = self.memo.get(text)
-        if tokens is None:
-            tokens = self.count(text)
-            if len(self.memo) < MEMO_SIZE and len(text) <= MEMO_MAX_CHARS:
-                self.memo[text] = tokens
-        return tokens
-
-    def messages(
-        self, messages: list[Message], framed: bool, preference: bool, out: list[_Segment]
-    ) -> list[int]:
-        """Append one segment per message to `out`; return each message's content tokens."""
-        encode = self.encode
-        counter = self.counter
-        roles = self.roles
-        contents: list[int] = []
-        for message in messages:
-            text = message.content
-            role = message.role
-            if not text:
-                content = 0
-            elif role in MEMO_ROLES:
-                content = self.memo_count(text)
-            elif encode is not None:
-                content = len(encode(text))
-            else:
-                content = counter(text)
-            if message.tool_calls:
-                for call in message.tool_calls:
-                    if call.name:
-                        content += self.count(call.name)
-                    if call.arguments:
-                        content += self.count(call.arguments)
-            framing = 0
-            if framed:
-                role_tokens = roles.get(role)
-                if role_tokens is None:
-                    role_tokens = roles[role] = self.count(role)
-                framing = self.per_message + role_tokens
-                if message.name:
-                    framing += self.per_name + self.count(message.name)
-            trainable = role == "assistant" and (preference or message.weight != 0)
-            out.append((message.field, role, framing, content, trainable))
-            contents.append(content)
-        return contents
-
-    def row(self, record: Record) -> _Counts:
-        segments: list[_Segment] = []
-        per_message: list[int] = []
-        tools = self.tools(record.raw)
-        if tools:
-            segments.append(("tools", "tools", 0, tools, False))
-        chosen = rejected = None
-        if record.format == "classification":
-            text = record.text or ""
-            label = record.label or ""
-            segments.append(("text", "user", 0, self.count(text) if text else 0, False))
-            segments.append(("label", "assistant", 0, self.count(label) if label else 0, True))
-        else:
-            framed = _framed(record)
-            if record.chosen is not None or record.rejected is not None:
-                prompt: list[_Segment] = []
-                per_message = self.messages(record.messages, framed, False, prompt)
-                for segment in prompt:  # a preference prompt is never trained on
-                    segments.append((*segment[:TRAINABLE], False))
-                sides: list[list[_Segment]] = [[], []]
-                chosen = sum(self.messages(record.chosen or [], framed, True, sides[0]))
-                rejected = sum(self.messages(record.rejected or [], framed, True, sides[1]))
-                segments.extend(sides[0] if _size(sides[0]) >= _size(sides[1]) else sides[1])
-            else:
-                per_message = self.messages(record.messages, framed, False, segments)
-            priming = self.profile.reply_priming
-            if framed and priming:
-                segments.append(("reply priming", "assistant", priming, 0, False))
-        total = trainable = 0
-        for segment in segments:
-            total += segment[FRAMING] + segment[CONTENT]
-            if segment[TRAINABLE]:
-                trainable += segment[CONTENT]
-        return _Counts(total, trainable, segments, per_message, chosen, rejected, tools)
-
-    def tools(self, raw: Any) -> int:
-        if not isinstance(raw, Mapping):
-            return 0
-        declared = raw.get("tools", raw.get("functions"))
-        if declared is None:
-            source = raw.get("input")
-            if isinstance(source, Mapping):
-                declared = source.get("tools")
-        if not declared:
-            return 0
-        if isinstance(declared, str):
-            return self.memo_count(declared)
-        try:
-            text = orjson.dumps(declared, option=orjson.OPT_SORT_KEYS).decode()
-        except (TypeError, orjson.JSONEncodeError):
-            return 0
-        return self.memo_count(text)
-
-
-def _declared_tools(raw: Any) -> dict[str, Any] | None:
-    """Only the tool definitions of a row (what `_Counter.tools` reads), for the sample."""
-    if not isinstance(raw, Mapping):
-        return None
-    declared = raw.get("tools", raw.get("functions"))
-    if declared is None and isinstance(raw.get("input"), Mapping):
-        declared = raw["input"].get("tools")
-    return {"tools": declared} if declared else None
-
-
-def _framed(record: Record) -> bool:
-    """Chat framing applies to message lists; a plain prompt/completion pair has none."""
-    if record.format != "completion":
-        return True
-    return any(message.field not in ("prompt", "completion") for message in record.messages)
-
-
-def _size(segments: list[_Segment]) -> int:
-    return sum(segment[FRAMING] + segment[CONTENT] for segment in segments)
-
-
-class TokenLengthChecker(Checker):
+class TokenLengthChecker(TokenReport, Checker):
     id = "token_length"
     summary = "Examples over the target model's token limit, length outliers, token totals."
     rules = RULES
@@ -293,8 +124,8 @@ class TokenLengthChecker(Checker):
     def __init__(self, options: Options, context: CheckContext) -> None:
         super().__init__(options, context)
         self._profile: Profile | None = None
-        self._counter: _Counter | None = None
-        self._others: list[tuple[Profile, _Counter]] | None = None
+        self._counter: RowCounter | None = None
+        self._others: list[tuple[Profile, RowCounter]] | None = None
         self._files: dict[str, int] = {}
         self._file_names: list[str] = []
         # Per training row: token counts and where the row is (file index, row, line).
@@ -356,29 +187,13 @@ class TokenLengthChecker(Checker):
             return f"{limit:,}-token limit (token_length max-tokens)"
         return f"{limit:,}-token limit of {self.profile.name}"
 
-    def _target(self) -> _Counter:
+    def _target(self) -> RowCounter:
         if self._counter is None:
-            self._counter = _Counter(self.profile)
+            self._counter = RowCounter(self.profile)
             limit = self.limit
             if limit is not None:
                 self._near_from = limit * (1 - self.options.near_limit_fraction)
         return self._counter
-
-    def _other_counters(self) -> list[tuple[Profile, _Counter]]:
-        """One counter per other tokenizer among the priced built-in profiles."""
-        if self._others is None:
-            self._others = []
-            target = self.profile
-            seen = {(target.encoding_name, target.tokenizer_path)}
-            for profile in profile_data().profiles.values():
-                key = (profile.encoding_name, profile.tokenizer_path)
-                if key in seen or profile.price_per_million is None:
-                    continue
-                seen.add(key)
-                self._others.append((profile, _Counter(profile)))
-        return self._others
-
-    # -- per row -------------------------------------------------------------------------
 
     def check_record(self, record: Record) -> Iterable[Finding]:
         if record.format is None or record.split == "reference":
@@ -417,7 +232,7 @@ class TokenLengthChecker(Checker):
             findings.append(empty)
         return findings
 
-    def _keep(self, record: Record, counts: _Counts) -> None:
+    def _keep(self, record: Record, counts: RowCounts) -> None:
         index = self._files.get(record.file)
         if index is None:
             index = self._files[record.file] = len(self._file_names)
@@ -436,7 +251,7 @@ class TokenLengthChecker(Checker):
                     file=record.file,
                     row=record.row,
                     line=record.line,
-                    raw=_declared_tools(record.raw),
+                    raw=declared_tools(record.raw),
                     format=record.format,
                     messages=record.messages,
                     chosen=record.chosen,
@@ -446,26 +261,14 @@ class TokenLengthChecker(Checker):
                 )
             )
 
-    def _other_totals(self) -> dict[str, int]:
-        """Each other tokenizer's total over the sampled rows (counted once, then dropped)."""
-        if self._sample_other is None:
-            self._sample_other = {}
-            if self._sample:
-                for profile, other in self._other_counters():
-                    self._sample_other[profile.name] = sum(
-                        other.row(record).total for record in self._sample
-                    )
-            self._sample = []
-        return self._sample_other
-
     def _limit_findings(
-        self, record: Record, counts: _Counts, explained: bool
+        self, record: Record, counts: RowCounts, explained: bool
     ) -> Iterator[Finding]:
         limit = self.limit
         kept = counts.trainable
         if limit is not None and counts.total > limit:
             self._over += 1
-            kept = _trainable_kept(counts.segments, limit, self.options.truncation)
+            kept = trainable_kept(counts.segments, limit, self.options.truncation)
             yield self._over_limit(record, counts, limit, kept)
         elif limit is not None and counts.total >= limit * (1 - self.options.near_limit_fraction):
             self._near += 1
@@ -500,10 +303,10 @@ class TokenLengthChecker(Checker):
                     record,
                 )
 
-    def _over_limit(self, record: Record, counts: _Counts, limit: int, kept: int) -> Finding:
+    def _over_limit(self, record: Record, counts: RowCounts, limit: int, kept: int) -> Finding:
         over = counts.total - limit
         end = self.options.truncation == "end"
-        cut = _cut_parts(counts.segments, over, from_end=end)
+        cut = cut_parts(counts.segments, over, from_end=end)
         parts = [
             (
                 f"all of {field} ({role})"
@@ -543,7 +346,7 @@ class TokenLengthChecker(Checker):
             fix=f"shorten or split the example to at most {limit:,} tokens",
         )
 
-    def _empty_reply(self, record: Record, counts: _Counts) -> Finding | None:
+    def _empty_reply(self, record: Record, counts: RowCounts) -> Finding | None:
         """A trainable turn with text but no content tokens once tokenized."""
         if record.format == "classification":
             return None
@@ -571,7 +374,7 @@ class TokenLengthChecker(Checker):
             text = message.content
             if not text.strip():
                 continue  # empty as written: format/empty-content
-            if tokens == 0 or (specials and _only_special(text, specials)):
+            if tokens == 0 or (specials and only_special(text, specials)):
                 what = "no tokens at all" if tokens == 0 else "only special tokens"
                 return self.finding(
                     "completion-empty-after-tokenization",
@@ -611,194 +414,3 @@ class TokenLengthChecker(Checker):
                 line=line if line >= 0 else None,
                 row=self._where_row[index],
             )
-
-    def stats(self) -> dict[str, Any]:
-        try:
-            profile = self.profile
-        except UnknownProfileError:
-            return {}
-        tokenizer = profile.tokenizer
-        limit = self.limit
-        stats: dict[str, Any] = {
-            "model": profile.name,
-            "encoding": profile.encoding_name,
-            "tokenizer": tokenizer.source,
-            "exact": tokenizer.exact,
-            "max_tokens": limit,
-            "examples": len(self._total),
-            "total": sum(self._total),
-            "trainable": sum(self._trainable),
-            "prompt": sum(self._total) - sum(self._trainable),
-            "over_limit": self._over,
-            "near_limit": self._near,
-            "outliers": self._outliers,
-            "percentile_method": "linear interpolation (Hyndman-Fan type 7, numpy 'linear')",
-        }
-        notes: list[str] = []
-        if not tokenizer.exact:
-            notes.append(f"Token counts are an ESTIMATE: {tokenizer.source}.")
-        if limit is None:
-            notes.append(f"No maximum example length is known for {profile.name}.")
-        if profile.notes and not profile.builtin:
-            notes.append(profile.notes)
-        if len(self._total):
-            ordered = sorted(self._total)
-            stats["per_example"] = {
-                "total": summary(ordered),
-                "trainable": summary(sorted(self._trainable)),
-                "prompt": summary(sorted(map(int.__sub__, self._total, self._trainable))),
-            }
-            stats["histogram"] = histogram(ordered)
-        if self._fences is not None:
-            q1, q3, lower, upper = self._fences
-            stats["outlier_fences"] = {
-                "q1": q1,
-                "q3": q3,
-                "lower": lower,
-                "upper": upper,
-                "factor": self.options.outlier_iqr_factor,
-            }
-        if self._validation_rows:
-            stats["validation"] = {
-                "examples": self._validation_rows,
-                "total": self._validation_tokens,
-            }
-        stats["cost_range"] = self._cost_range()
-        stats["profiles"] = {
-            "source": profile_data().source,
-            "date": profile_data().date,
-        }
-        if notes:
-            stats["notes"] = notes
-        return stats
-
-    def _tokens_per_epoch(self, limit: int | None, scale: float = 1.0) -> int:
-        if scale == 1.0:
-            return costs.billable_tokens(self._total, limit)
-        return costs.billable_tokens((round(total * scale) for total in self._total), limit)
-
-    def _cost_range(self) -> list[dict[str, Any]]:
-        examples = len(self._total)
-        if not examples:
-            return []
-        target = self.profile
-
-        def tokens_for(profile: Profile) -> int | None:
-            if (profile.encoding_name, profile.tokenizer_path) == (
-                target.encoding_name,
-                target.tokenizer_path,
-            ):
-                return self._tokens_per_epoch(profile.max_tokens)
-            totals = self._other_totals()
-            other = totals.get(profile.name)
-            if other is None:
-                for name, sampled in totals.items():
-                    same = profile_data().profiles[name]
-                    if same.encoding_name == profile.encoding_name:
-                        other = sampled
-                        break
-            if other is None or not self._sample_target:
-                return None
-            return self._tokens_per_epoch(profile.max_tokens, other / self._sample_target)
-
-        rows = costs.cost_range(
-            profile_data().profiles.values(), tokens_for, examples, self.context.epochs
-        )
-        for row in rows:
-            row["target"] = row["model"] == target.name
-            if row["encoding"] != target.encoding_name:
-                row["approximate"] = (
-                    f"token counts scaled from {self._sampled} sampled rows counted with "
-                    f"{row['encoding']}"
-                )
-        return rows
-
-    def extras(self) -> dict[str, Any]:
-        examples = len(self._total)
-        if not examples:
-            return {}
-        profile = self.profile
-        limit = self.limit
-        estimate = costs.estimate(
-            profile, self._tokens_per_epoch(limit), examples, self.context.epochs, limit
-        )
-        total = sum(self._total)
-        result: dict[str, Any] = {
-            "recommendations": costs.recommendations(
-                profile,
-                examples,
-                estimate.epochs,
-                self.context.epochs is not None,
-                total,
-                sum(self._trainable),
-                percentile(sorted(self._total), 50),
-            )
-        }
-        if estimate.estimate_usd is not None and estimate.price_per_million is not None:
-            notes = []
-            if self._over:
-                notes.append(
-                    f"{_examples(self._over)} over the {limit:,}-token limit: billed at the "
-                    "limit, as the provider truncates them."
-                )
-            result["cost"] = {
-                "model": profile.name,
-                "billed_tokens": estimate.billed_tokens,
-                "epochs": estimate.epochs,
-                "price_per_million": estimate.price_per_million,
-                "estimate_usd": estimate.estimate_usd,
-                "assumptions": costs.assumptions(estimate, profile, profile.tokenizer.exact, notes),
-            }
-        return result
-
-
-def _examples(count: int) -> str:
-    return f"{count:,} example is" if count == 1 else f"{count:,} examples are"
-
-
-def _cut_parts(
-    segments: list[_Segment], remove: int, from_end: bool
-) -> list[tuple[str, str, int, int]]:
-    """(field, role, tokens removed, segment size) of each segment truncation touches."""
-    cut: list[tuple[str, str, int, int]] = []
-    ordered = reversed(segments) if from_end else iter(segments)
-    for field, role, framing, content, _ in ordered:
-        if remove <= 0:
-            break
-        size = framing + content
-        lost = min(size, remove)
-        remove -= lost
-        if lost:
-            cut.append((field, role, lost, size))
-    if from_end:
-        cut.reverse()
-    return cut
-
-
-def _trainable_kept(segments: list[_Segment], limit: int, truncation: str) -> int:
-    """Trainable tokens left after truncating to `limit` (framing precedes content)."""
-    if truncation == "end":
-        kept, room = 0, limit
-        for _, _, framing, content, trainable in segments:
-            if room <= 0:
-                break
-            inside = min(framing + content, room)
-            room -= inside
-            if trainable:
-                kept += max(0, inside - framing)
-        return kept
-    kept, remove = 0, _size(segments) - limit
-    for _, _, framing, content, trainable in segments:
-        lost = min(framing + content, max(0, remove))
-        remove -= lost
-        if trainable:
-            kept += content - max(0, lost - framing)
-    return kept
-
-
-def _only_special(text: str, specials: frozenset[str]) -> bool:
-    rest = text
-    for token in specials:
-        if token in rest:
-            rest = rest.replace(token, "")
-    return rest != text and not rest.strip()
