@@ -237,3 +237,43 @@ def only_special(text: str, specials: frozenset[str]) -> bool:
         if token in rest:
             rest = rest.replace(token, "")
     return rest != text and not rest.strip()
+
+
+def over_limit_message(
+    counts: RowCounts, limit: int, limit_name: str, from_end: bool, kept: int
+) -> tuple[str, str | None]:
+    """What truncating an over-long example to `limit` removes, and the first field it cuts."""
+    over = counts.total - limit
+    cut = cut_parts(counts.segments, over, from_end=from_end)
+    parts = [
+        (
+            f"all of {field} ({role})"
+            if lost == size
+            else f"{lost:,} of {size:,} tokens of {field} ({role})"
+        )
+        for field, role, lost, size in cut
+        if field != "reply priming"
+    ]
+    shown = ", ".join(parts[:3]) + (f" and {len(parts) - 3} more parts" if len(parts) > 3 else "")
+    where = "end" if from_end else "start"
+    message = (
+        f"{counts.total:,} tokens, {over:,} over the {limit_name}; it will be "
+        f"truncated (or rejected): cutting from the {where} "
+        f"removes {shown or 'the reply priming'}"
+    )
+    lost_trainable = counts.trainable - kept
+    if kept == 0 and counts.trainable > 0:
+        message += "; nothing of the assistant reply would remain"
+    elif lost_trainable > 0 and from_end:
+        message += (
+            f"; the assistant reply loses its last {lost_trainable:,} tokens, including "
+            "its ending and stop sequence, so the model learns to stop mid-reply"
+        )
+    elif lost_trainable > 0:
+        message += f"; {lost_trainable:,} trainable tokens are lost"
+    else:
+        message += (
+            "; the assistant reply is kept whole" if from_end else "; the reply is kept whole"
+        )
+    first = next((field for field, *_ in cut if field != "reply priming"), None)
+    return message, first

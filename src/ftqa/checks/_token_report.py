@@ -29,6 +29,7 @@ class TokenReport:
     _fences: tuple[float, float, float, float] | None
     _validation_rows: int
     _validation_tokens: int
+    _estimated: str | None
 
     def _other_counters(self) -> list[tuple[Profile, RowCounter]]:
         """One counter per other tokenizer among the priced built-in profiles."""
@@ -69,7 +70,7 @@ class TokenReport:
             "model": profile.name,
             "encoding": profile.encoding_name,
             "tokenizer": tokenizer.source,
-            "exact": tokenizer.exact,
+            "exact": tokenizer.exact and self._estimated is None,
             "max_tokens": limit,
             "examples": len(self._total),
             "total": sum(self._total),
@@ -87,6 +88,11 @@ class TokenReport:
             notes.append(f"No maximum example length is known for {profile.name}.")
         if profile.notes and not profile.builtin:
             notes.append(profile.notes)
+        if profile.model_path is not None:
+            notes.append(
+                f"Each example is rendered through {profile.name}'s chat template "
+                f"(apply_chat_template); trainable tokens are {profile.local_model.mask_method}."
+            )
         if len(self._total):
             ordered = sorted(self._total)
             stats["per_example"] = {

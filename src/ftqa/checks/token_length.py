@@ -7,7 +7,8 @@ vocabularies, offline). The counts are shared with later checkers through
 
     {
         "model": str,            # profile name
-        "exact": bool,           # False when counts are a character-based estimate
+        "exact": bool,           # False when counts are an estimate (no verified vocabulary,
+                                 # or another model's tokenizer for an unknown model)
         "total": int,            # tokens of the example as the model sees it, chat overhead
                                  # included (preference pairs: prompt plus the longer response)
         "trainable": int,        # tokens the model is trained to write: assistant turns with
@@ -26,7 +27,6 @@ per-row integers are kept for the dataset-wide statistics, outliers and the cost
 
 from __future__ import annotations
 
-import dataclasses
 from array import array
 from collections.abc import Iterable, Iterator
 from typing import Literal
@@ -34,15 +34,17 @@ from typing import Literal
 from pydantic import Field, model_validator
 
 from ftqa.checker import CheckContext, Checker, Options, Rule
+from ftqa.checks._template_counting import TemplateError, count_with_template
 from ftqa.checks._token_counting import (
     RowCounter,
     RowCounts,
-    cut_parts,
     declared_tools,
     only_special,
+    over_limit_message,
     trainable_kept,
 )
 from ftqa.checks._token_report import TokenReport
+from ftqa.checks._token_target import Refusals, resolve_target
 from ftqa.finding import Finding, Severity
 from ftqa.records import Message, Record
 from ftqa.tokens import Profile, ProfileConfig, UnknownProfileError, get_profile
@@ -108,6 +110,12 @@ RULES = (
         E,
         "A reply whose text yields no content tokens (only special tokens, or none at all).",
     ),
+    Rule(
+        "estimated-token-counts",
+        W,
+        "Counts made with another model's tokenizer: ftqa cannot tokenize for the target model.",
+    ),
+    Rule("template-rejects-example", E, "An example the target model's chat template refuses."),
 )
 
 
@@ -124,6 +132,8 @@ class TokenLengthChecker(TokenReport, Checker):
     def __init__(self, options: Options, context: CheckContext) -> None:
         super().__init__(options, context)
         self._profile: Profile | None = None
+        self._estimated: str | None = None
+        self._refusals = Refusals()
         self._counter: RowCounter | None = None
         self._others: list[tuple[Profile, RowCounter]] | None = None
         self._files: dict[str, int] = {}
@@ -153,27 +163,9 @@ class TokenLengthChecker(TokenReport, Checker):
     @property
     def profile(self) -> Profile:
         if self._profile is None:
-            name = self.context.model or self.options.model
-            try:
-                self._profile = get_profile(name, self.options.profiles)
-            except UnknownProfileError:
-                if self.context.model is None:
-                    raise
-                # A model ftqa has no profile for (e.g. a Hugging Face id): count with the
-                # default tokenizer as an estimate, with no limit and no price to apply.
-                base = get_profile(self.options.model, self.options.profiles)
-                self._profile = dataclasses.replace(
-                    base,
-                    name=name,
-                    max_tokens=None,
-                    price_per_million=None,
-                    builtin=False,
-                    notes=(
-                        f"ftqa has no profile for {name}: tokens are counted with "
-                        f"{base.name}'s tokenizer ({base.encoding_name}) as an estimate; add a "
-                        "profile with its tokenizer.json for exact counts and its limit"
-                    ),
-                )
+            self._profile, self._estimated = resolve_target(
+                self.context.model, self.options.model, self.options.profiles
+            )
         return self._profile
 
     @property
@@ -199,13 +191,13 @@ class TokenLengthChecker(TokenReport, Checker):
         if record.format is None or record.split == "reference":
             return ()
         counter = self._counter or self._target()
-        counts = counter.row(record)
+        counts = self._count(record, counter)
         total = counts.total
         trainable = counts.trainable
         prompt = total - trainable
         record.cache[TOKENS_KEY] = {
             "model": counter.name,
-            "exact": counter.exact,
+            "exact": counter.exact and self._estimated is None,
             "total": total,
             "trainable": trainable,
             "prompt": prompt,
@@ -231,6 +223,16 @@ class TokenLengthChecker(TokenReport, Checker):
         if empty is not None:
             findings.append(empty)
         return findings
+
+    def _count(self, record: Record, counter: RowCounter) -> RowCounts:
+        if self.profile.model_path is None:
+            return counter.row(record)
+        self._refusals.saw(record)
+        try:
+            return count_with_template(self.profile.local_model, record)
+        except TemplateError as error:
+            self._refusals.add(record, str(error))
+            return counter.row(record)  # its content alone, for the totals
 
     def _keep(self, record: Record, counts: RowCounts) -> None:
         index = self._files.get(record.file)
@@ -304,40 +306,9 @@ class TokenLengthChecker(TokenReport, Checker):
                 )
 
     def _over_limit(self, record: Record, counts: RowCounts, limit: int, kept: int) -> Finding:
-        over = counts.total - limit
-        end = self.options.truncation == "end"
-        cut = cut_parts(counts.segments, over, from_end=end)
-        parts = [
-            (
-                f"all of {field} ({role})"
-                if lost == size
-                else f"{lost:,} of {size:,} tokens of {field} ({role})"
-            )
-            for field, role, lost, size in cut
-            if field != "reply priming"
-        ]
-        shown = ", ".join(parts[:3]) + (
-            f" and {len(parts) - 3} more parts" if len(parts) > 3 else ""
+        message, first = over_limit_message(
+            counts, limit, self._limit_name(limit), self.options.truncation == "end", kept
         )
-        where = "end" if end else "start"
-        message = (
-            f"{counts.total:,} tokens, {over:,} over the {self._limit_name(limit)}; it will be "
-            f"truncated (or rejected): cutting from the {where} "
-            f"removes {shown or 'the reply priming'}"
-        )
-        lost_trainable = counts.trainable - kept
-        if kept == 0 and counts.trainable > 0:
-            message += "; nothing of the assistant reply would remain"
-        elif lost_trainable > 0 and end:
-            message += (
-                f"; the assistant reply loses its last {lost_trainable:,} tokens, including "
-                "its ending and stop sequence, so the model learns to stop mid-reply"
-            )
-        elif lost_trainable > 0:
-            message += f"; {lost_trainable:,} trainable tokens are lost"
-        else:
-            message += "; the assistant reply is kept whole" if end else "; the reply is kept whole"
-        first = next((field for field, *_ in cut if field != "reply priming"), None)
         return self.finding(
             "over-token-limit",
             message,
@@ -388,7 +359,20 @@ class TokenLengthChecker(TokenReport, Checker):
 
     # -- dataset-wide --------------------------------------------------------------------
 
+    def _refusal_findings(self) -> Iterator[Finding]:
+        for file, line, row, message in self._refusals.messages(self.profile.name):
+            yield self.finding("template-rejects-example", message, file=file, line=line, row=row)
+
     def finish(self) -> Iterator[Finding]:
+        if self._estimated is not None:
+            yield self.finding(
+                "estimated-token-counts",
+                f"ftqa has no profile or local tokenizer for {self.profile.name}: every count "
+                f"is an estimate made with {self._estimated}; pass --model with the model's "
+                "folder for exact counts, its chat template and its context limit",
+                file=self.context.files[0] if self.context.files else None,
+            )
+        yield from self._refusal_findings()
         n = len(self._total)
         if n < self.options.outlier_min_rows:
             return
