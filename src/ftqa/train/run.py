@@ -267,6 +267,7 @@ def prepare(
     `StaleReport` for a report of other files or settings, `ProviderUnavailable`,
     `LaunchError` when the provider cannot take these files, `InputError`/`ConfigError`."""
     trainer_cls = _load_trainer(provider)
+    trainer_cls.check_model(model)
     check_accept_selectors(accept)
     trainer = trainer_cls(options)
     given = {
