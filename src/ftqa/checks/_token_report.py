@@ -3,6 +3,7 @@ the end of the pass from the per-row totals the checker kept."""
 
 from __future__ import annotations
 
+import dataclasses
 from array import array
 from typing import Any
 
@@ -10,6 +11,7 @@ from ftqa.checks._token_counting import RowCounter
 from ftqa.records import Record
 from ftqa.tokens import Profile, UnknownProfileError, profile_data
 from ftqa.tokens import cost as costs
+from ftqa.tokens.prices import LocalEstimate, local_estimate, params_from_folder, params_from_name
 from ftqa.tokens.stats import histogram, percentile, summary
 
 
@@ -30,6 +32,7 @@ class TokenReport:
     _validation_rows: int
     _validation_tokens: int
     _estimated: str | None
+    options: Any
 
     def _other_counters(self) -> list[tuple[Profile, RowCounter]]:
         """One counter per other tokenizer among the priced built-in profiles."""
@@ -88,6 +91,18 @@ class TokenReport:
             notes.append(f"No maximum example length is known for {profile.name}.")
         if profile.notes and not profile.builtin:
             notes.append(profile.notes)
+        if profile.provider == "local":
+            local = self._local()
+            if local is None:
+                notes.append(
+                    "Local estimate: the model's size is unknown; set "
+                    "[tool.ftqa.token_length.local] params-billion."
+                )
+            else:
+                billed = costs.billable_tokens(self._total, limit) * profile.default_epochs(
+                    len(self._total)
+                )
+                notes.extend(local.assumptions(billed))
         if profile.model_path is not None:
             notes.append(
                 f"Each example is rendered through {profile.name}'s chat template "
@@ -171,28 +186,38 @@ class TokenReport:
             return {}
         profile = self.profile
         limit = self.limit
+        local = self._local() if profile.provider == "local" else None
+        if local is not None and local.usd_per_million is not None:
+            profile = dataclasses.replace(profile, price_per_million=local.usd_per_million)
         estimate = costs.estimate(
             profile, self._tokens_per_epoch(limit), examples, self.context.epochs, limit
         )
         total = sum(self._total)
-        result: dict[str, Any] = {
-            "recommendations": costs.recommendations(
-                profile,
-                examples,
-                estimate.epochs,
-                self.context.epochs is not None,
-                total,
-                sum(self._trainable),
-                percentile(sorted(self._total), 50),
+        advice = costs.recommendations(
+            profile,
+            examples,
+            estimate.epochs,
+            self.context.epochs is not None,
+            total,
+            sum(self._trainable),
+            percentile(sorted(self._total), 50),
+        )
+        stale = costs.stale_price_advice(profile)
+        result: dict[str, Any] = {"recommendations": [*advice, *([stale] if stale else [])]}
+        notes = []
+        if self._over and limit is not None:
+            notes.append(
+                f"{examples_phrase(self._over)} over the {limit:,}-token limit: billed at the "
+                "limit, as the provider truncates them."
             )
-        }
+        if local is not None:
+            notes = [*local.assumptions(estimate.billed_tokens), *notes]
+        if self._estimated is not None:
+            notes.append(
+                f"Token counts are an ESTIMATE made with {self._estimated}: ftqa cannot "
+                f"tokenize for {profile.name}."
+            )
         if estimate.estimate_usd is not None and estimate.price_per_million is not None:
-            notes = []
-            if self._over:
-                notes.append(
-                    f"{examples_phrase(self._over)} over the {limit:,}-token limit: billed at the "
-                    "limit, as the provider truncates them."
-                )
             result["cost"] = {
                 "model": profile.name,
                 "billed_tokens": estimate.billed_tokens,
@@ -202,6 +227,24 @@ class TokenReport:
                 "assumptions": costs.assumptions(estimate, profile, profile.tokenizer.exact, notes),
             }
         return result
+
+    def _local(self) -> LocalEstimate | None:
+        machine = self.options.local
+        params = (
+            machine.params_billion
+            or params_from_folder(self.profile.model_path)
+            or params_from_name(self.profile.name)
+        )
+        if params is None:
+            return None
+        return local_estimate(
+            machine.gpu,
+            params,
+            usd_per_hour=machine.usd_per_hour,
+            gpus=machine.gpus,
+            method=machine.method,
+            utilization=machine.utilization,
+        )
 
 
 def examples_phrase(count: int) -> str:

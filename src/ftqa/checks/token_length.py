@@ -29,9 +29,6 @@ from __future__ import annotations
 
 from array import array
 from collections.abc import Iterable, Iterator
-from typing import Literal
-
-from pydantic import Field, model_validator
 
 from ftqa.checker import CheckContext, Checker, Options, Rule
 from ftqa.checks._template_counting import TemplateError, count_with_template
@@ -43,11 +40,12 @@ from ftqa.checks._token_counting import (
     over_limit_message,
     trainable_kept,
 )
+from ftqa.checks._token_options import TokenLengthOptions
 from ftqa.checks._token_report import TokenReport
 from ftqa.checks._token_target import Refusals, resolve_target
 from ftqa.finding import Finding, Severity
 from ftqa.records import Message, Record
-from ftqa.tokens import Profile, ProfileConfig, UnknownProfileError, get_profile
+from ftqa.tokens import Profile
 from ftqa.tokens.stats import iqr_fences, percentile
 
 E, W, INFO = Severity.ERROR, Severity.WARNING, Severity.INFO
@@ -63,41 +61,6 @@ SAMPLE_ALL = 200  # the first rows of each file, then every SAMPLE_EVERY-th
 SAMPLE_EVERY = 100
 SAMPLE_MAX = 1000
 SAMPLE_TOKENS = 1_000_000
-
-
-class TokenLengthOptions(Options):
-    model: str | None = Field(
-        None,
-        description="Target model when --model is not given: a built-in profile, an alias, "
-        "a profile from `profiles`, a tiktoken encoding or a tokenizer.json path.",
-    )
-    max_tokens: int | None = Field(
-        None, ge=1, description="Override the model's maximum example length (e.g. your trainer's)."
-    )
-    near_limit_fraction: float = Field(
-        0.10, ge=0, lt=1, description="Report examples within this fraction below the limit."
-    )
-    outlier_iqr_factor: float = Field(
-        3.0, gt=0, description="Length outliers lie beyond Q1 - k·IQR or Q3 + k·IQR."
-    )
-    outlier_min_rows: int = Field(
-        20, ge=4, description="Look for length outliers only with at least this many examples."
-    )
-    truncation: Literal["end", "start"] = Field(
-        "end", description="Which end a trainer cuts from over-long examples (OpenAI: end)."
-    )
-    profiles: dict[str, ProfileConfig] = Field(
-        default_factory=dict, description="User-defined target-model profiles by name."
-    )
-
-    @model_validator(mode="after")
-    def _known_model(self) -> TokenLengthOptions:
-        if self.model is not None:
-            try:
-                get_profile(self.model, self.profiles)
-            except UnknownProfileError as error:
-                raise ValueError(str(error)) from None
-        return self
 
 
 RULES = (
@@ -164,7 +127,7 @@ class TokenLengthChecker(TokenReport, Checker):
     def profile(self) -> Profile:
         if self._profile is None:
             self._profile, self._estimated = resolve_target(
-                self.context.model, self.options.model, self.options.profiles
+                self.context.model, self.options.model, self.options.profiles, self.options.prices
             )
         return self._profile
 

@@ -32,6 +32,7 @@ from ftqa.tokens.hf_model import (
     load_local_model,
     transformers_available,
 )
+from ftqa.tokens.prices import Price
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -86,6 +87,8 @@ class Profile:
     # A local Hugging Face model folder whose chat template renders each example (see
     # `ftqa.tokens.hf_model`); then there is no per-message overhead to add.
     model_path: str | None = None
+    # Where the price came from (provider-qualified targets: `together:...`, `azure:...`).
+    price_info: Price | None = None
     _tokenizer: list[Tokenizer] = field(default_factory=list, repr=False, compare=False)
 
     @property
