@@ -13,6 +13,7 @@ from ftqa.errors import ConfigError, DatasetRejected
 from ftqa.finding import Severity
 from ftqa.formats.mapping import MappingError, map_table
 from ftqa.load import Limits, Source, open_memory, open_path
+from ftqa.load.hf import is_hf_input, open_hf
 from ftqa.parallel import run
 from ftqa.report import Report
 
@@ -24,22 +25,28 @@ def _is_path(value: Any) -> bool:
     return isinstance(value, (str, os.PathLike))
 
 
+def _open(path: PathLike, limits: Limits) -> Source:
+    name = os.fspath(path)
+    return open_hf(name) if is_hf_input(name) else open_path(name, limits)
+
+
 def _sources(data: DataInput, name: str, limits: Limits) -> list[Source]:
     if data is None:
         return []
     if _is_path(data):
-        return [open_path(data, limits)]
+        return [_open(data, limits)]
     if isinstance(data, Sequence) and data and all(_is_path(item) for item in data):
-        return [open_path(item, limits) for item in data]
+        return [_open(item, limits) for item in data]
     return [open_memory(data, name)]
 
 
 def _first_path(data: DataInput) -> Path | None:
-    if _is_path(data):
-        return Path(data)
+    first = data if _is_path(data) else None
     if isinstance(data, Sequence) and data and _is_path(data[0]):
-        return Path(data[0])
-    return None
+        first = data[0]
+    if first is None or os.fspath(first).startswith("hf://"):
+        return None  # configuration is then discovered from the working directory
+    return Path(first)
 
 
 def check(
