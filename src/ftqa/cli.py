@@ -52,7 +52,12 @@ def _parser() -> argparse.ArgumentParser:
     commands.required = True
 
     check = commands.add_parser("check", help="check dataset files and report every problem")
-    check.add_argument("paths", nargs="+", metavar="PATH", help="dataset files (one dataset)")
+    check.add_argument(
+        "paths",
+        nargs="+",
+        metavar="PATH",
+        help="dataset files, datasets save_to_disk folders or hf://ORG/NAME[:SPLIT] (one dataset)",
+    )
     check.add_argument(
         "--validation",
         action="append",
@@ -103,7 +108,10 @@ def _parser() -> argparse.ArgumentParser:
         help="held-out or benchmark files to test contamination against (repeatable)",
     )
     check.add_argument(
-        "--model", metavar="NAME", help="target model profile: tokenizer, context limit and price"
+        "--model",
+        metavar="NAME",
+        help="target model: a profile, a local Hugging Face model folder, or PROVIDER:MODEL "
+        "(together, mistral, azure, vertex, local) for its tokenizer, limit and price",
     )
     check.add_argument(
         "--epochs",
