@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from ftqa.tokens.prices import STALE_DAYS
+from ftqa.tokens.prices import STALE_DAYS, shown_source
 from ftqa.tokens.profiles import (
     MAX_DEFAULT_EPOCHS,
     MAX_TARGET_EXAMPLES,
@@ -164,7 +164,7 @@ def stale_price_advice(profile: Profile, today: date | None = None) -> str | Non
         return None
     return (
         f"Price check: the {profile.name} price dates from {when}, more than six months ago; "
-        f"check {where} before relying on the cost estimate, or set your own in "
+        f"check {shown_source(where)} before relying on the cost estimate, or set your own in "
         "[tool.ftqa.token_length.prices]."
     )
 

@@ -63,7 +63,7 @@ class Price:
             return [f"Price: ${self.usd_per_million:g} per 1M trained tokens, from your settings."]
         lines = [
             f"Price: ${self.usd_per_million:g} per 1M trained tokens ({self.provider} "
-            f"`{self.key}`), as of {self.date}; source: {self.source}."
+            f"`{self.key}`), as of {self.date}; source: {shown_source(self.source)}."
         ]
         if not self.confirmed:
             lines.append(
@@ -90,6 +90,11 @@ class Price:
                 f"${self.storage_usd_per_month:g} per month."
             )
         return lines
+
+
+def shown_source(source: str) -> str:
+    """A source as report text: without the URL scheme, so no report carries a live link."""
+    return re.sub(r"\bhttps?://", "", source)
 
 
 def split_provider(name: str | None) -> tuple[str | None, str | None]:
