@@ -162,14 +162,22 @@ def test_padding_and_truncation_in_tokenizer_json_are_ignored(folders):
     assert profile.tokenizer.count("Mars. " * 40) > 64  # not truncated to the saved 128 either
 
 
-def test_template_refusing_every_example_is_one_finding(folders, tmp_path):
-    rows = [[{"role": "tool", "content": "42"}, {"role": "assistant", "content": "ok"}]] * 3
+def test_template_refusing_most_examples_is_one_finding(folders, tmp_path):
+    rows = [[{"role": "tool", "content": "42"}, {"role": "assistant", "content": "ok"}]] * 25
     report = ftqa.check(
         _rows(tmp_path / "train.jsonl", rows), select=["token_length"], model=str(folders["llama3"])
     )
     refused = [f for f in report.findings if f.rule == "template-rejects-example"]
     assert len(refused) == 1
-    assert "refuses 3 of 3 examples (the first: unknown role tool)" in refused[0].message
+    assert "refuses 25 of 25 examples (the first: unknown role tool)" in refused[0].message
+    few = ftqa.check(
+        _rows(tmp_path / "few.jsonl", rows[:3]),
+        select=["token_length"],
+        model=str(folders["llama3"]),
+    )
+    located = [f for f in few.findings if f.rule == "template-rejects-example"]
+    assert [(f.line, f.row) for f in located] == [(1, 0), (2, 1), (3, 2)]
+    assert located[0].message.endswith("chat template refuses the example: unknown role tool")
 
 
 def test_unknown_model_name_is_a_warning_and_not_exact(tmp_path):

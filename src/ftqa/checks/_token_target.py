@@ -19,8 +19,10 @@ from ftqa.tokens.prices import (
     split_provider,
 )
 
-# Refusals are reported once for a file when more than this share of its rows are refused.
+# Refusals are reported once for a file when at least REFUSED_MIN_ROWS rows, and more than
+# REFUSED_FILE_SHARE of its rows, are refused; else one by one.
 REFUSED_FILE_SHARE = 0.5
+REFUSED_MIN_ROWS = 20
 
 
 def resolve_target(
@@ -114,7 +116,7 @@ class Refusals:
         out: list[tuple[str, int | None, int | None, str]] = []
         for file, (rows, lines) in self.rows.items():
             refused, seen, reason = len(rows), self.seen[file], self.reasons[file]
-            if refused > 1 and refused > REFUSED_FILE_SHARE * seen:
+            if refused >= REFUSED_MIN_ROWS and refused > REFUSED_FILE_SHARE * seen:
                 out.append(
                     (
                         file,

@@ -90,9 +90,11 @@ FIXES = {
 }
 
 TABLE_CHUNK = 4096
-# Undetectable rows are reported one by one unless they are more than this share of their file's
-# rows (and more than one): then once, for the file, with the `--map` that would read them.
+# Undetectable rows are reported one by one unless there are at least UNDETECTED_MIN_ROWS of them
+# and they are more than UNDETECTED_FILE_SHARE of their file's rows: then once, for the file, with
+# the `--map` that would read them all (a layout ftqa does not know under those names).
 UNDETECTED_FILE_SHARE = 0.5
+UNDETECTED_MIN_ROWS = 20
 
 
 class FormatOptions(Options):
@@ -223,27 +225,27 @@ class FormatChecker(Checker):
     def _undetected_row(self, record: Record) -> None:
         seen = self._undetected.get(record.file)
         if seen is None:
-            seen = self._undetected[record.file] = _Undetected(_explain(record.raw))
-        seen.rows.append(record.row)
-        seen.lines.append(record.line if record.line is not None else -1)
+            seen = self._undetected[record.file] = _Undetected()
+        seen.add(record.row, record.line, _explain(record.raw))
 
     def _undetected_findings(self) -> Iterator[Finding]:
         for file, seen in self._undetected.items():
             count, total = len(seen.rows), self._file_rows[file]
-            if count > 1 and count > UNDETECTED_FILE_SHARE * total:
+            if count >= UNDETECTED_MIN_ROWS and count > UNDETECTED_FILE_SHARE * total:
                 first = seen.lines[0]
                 yield self.finding(
                     "undetectable-format",
                     f"{count:,} of {total:,} rows match no known format; the first has "
-                    f"{seen.explanation}",
+                    f"{seen.explanation(0)}",
                     file=file,
                     line=first if first >= 0 else None,
                 )
                 continue
-            for row, line in zip(seen.rows, seen.lines, strict=True):
+            texts = list(seen.texts)
+            for row, line, text in zip(seen.rows, seen.lines, seen.ids, strict=True):
                 yield self.finding(
                     "undetectable-format",
-                    f"the row matches no known format ({seen.explanation})",
+                    f"the row matches no known format ({texts[text]})",
                     file=file,
                     line=line if line >= 0 else None,
                     row=row,
@@ -315,12 +317,21 @@ class FormatChecker(Checker):
 class _Undetected:
     """Rows of one file that match no format: where they are, and what the first one lacks."""
 
-    __slots__ = ("explanation", "lines", "rows")
+    __slots__ = ("ids", "lines", "rows", "texts")
 
-    def __init__(self, explanation: str) -> None:
-        self.explanation = explanation
+    def __init__(self) -> None:
         self.rows: array[int] = array("q")
         self.lines: array[int] = array("q")
+        self.ids: array[int] = array("l")
+        self.texts: dict[str, int] = {}  # each distinct explanation once (rows share key sets)
+
+    def add(self, row: int, line: int | None, explanation: str) -> None:
+        self.rows.append(row)
+        self.lines.append(line if line is not None else -1)
+        self.ids.append(self.texts.setdefault(explanation, len(self.texts)))
+
+    def explanation(self, index: int) -> str:
+        return list(self.texts)[self.ids[index]]  # ids count up in insertion order
 
 
 def _explain(raw: Mapping[str, Any]) -> str:
