@@ -145,3 +145,10 @@ def test_checker_page_tables_agree_with_the_registry(check_id):
                 assert cell == rule.severity.value, f"{rule.slug}: severity {cell}"
             elif name == "fix":
                 assert cell == rule.fix, f"{rule.slug}: fix {cell}, registered {rule.fix}"
+
+
+@pytest.mark.parametrize(("check_id", "rule"), RULES, ids=RULE_IDS)
+def test_rule_page_states_its_measured_precision_and_the_command(check_id, rule):
+    text = _page(check_id, rule.slug).read_text(encoding="utf-8")
+    [paragraph] = [p for p in text.split("\n\n") if p.startswith("Measured precision:")]
+    assert "python benchmarks/bench_precision.py" in paragraph

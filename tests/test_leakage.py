@@ -518,8 +518,10 @@ def test_fix_on_alpaca_rows(tmp_path):
 
 def test_fix_on_a_csv_file(tmp_path):
     summary = fix_dataset(DATA / "classification.csv", tmp_path / "clean.csv", unsafe=True)
-    assert summary.edits == 1
+    # one row, two rounds: the token goes, then the space it leaves behind
+    assert summary.by_rule == {"leakage/leaked-template-token": 1, "leakage/untrimmed-content": 1}
     text = (tmp_path / "clean.csv").read_text(encoding="utf-8")
+    assert "Great product,positive" in text
     assert "<|endoftext|>" not in text
     assert "Great product" in text
 

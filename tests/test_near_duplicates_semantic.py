@@ -18,9 +18,7 @@ needs_model = pytest.mark.skipif(
 
 
 def _findings(path, *extra):
-    result = run_cli(
-        "check", str(path), "--select", "near_duplicates", "--format", "json", *extra
-    )
+    result = run_cli("check", str(path), "--select", "near_duplicates", "--format", "json", *extra)
     assert result.returncode in (0, 1), result.stderr
     return json.loads(result.stdout)
 

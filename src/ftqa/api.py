@@ -66,6 +66,7 @@ def check(
     progress: ProgressHook | None = None,
     max_findings_per_rule: int | None = None,
     map: str | Sequence[str] | Mapping[str, Any] | None = None,
+    dataset_level_findings: bool | None = None,
 ) -> Report:
     """Check a dataset and return the report; problems in the data never raise.
 
@@ -74,9 +75,10 @@ def check(
     against. `model`/`epochs` choose the tokenizer profile and the cost estimate; `examples=True`
     keeps the per-example table (`report.examples`). Configuration comes from `config` (a file or
     a mapping), else from the nearest `ftqa.toml` / `pyproject.toml [tool.ftqa]`; keyword
-    arguments (`select`, `ignore`, `fail_on`, `input_format`, `max_findings_per_rule`, `map`)
-    override it. `map` reads rows whose keys are not a format's own, as `--map` does:
-    `"prompt=question,completion=answer"` or `{"prompt": "question", "completion": "answer"}`.
+    arguments (`select`, `ignore`, `fail_on`, `input_format`, `max_findings_per_rule`, `map`,
+    `dataset_level_findings`) override it. `map` reads rows whose keys are not a format's own, as
+    `--map` does: `"prompt=question,completion=answer"` or
+    `{"prompt": "question", "completion": "answer"}`.
     Raises `InputError` for a path that cannot be read at all and `ConfigError` for bad settings.
     """
     overrides = {
@@ -86,6 +88,7 @@ def check(
         "input_format": input_format,
         "max_findings_per_rule": max_findings_per_rule,
         "map": _map_override(map),
+        "dataset_level_findings": dataset_level_findings,
     }
     start = _first_path(data) if config is None else None
     settings = load_settings(config, start or (Path.cwd() if config is None else None), overrides)

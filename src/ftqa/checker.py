@@ -27,10 +27,16 @@ FixAvailability = Literal["none", "safe", "unsafe", "display"]
 
 @dataclass(frozen=True, slots=True)
 class Rule:
+    """A problem a checker reports. `aggregate`: a per-row rule whose condition may hold for most
+    rows of a file (a layout or convention rather than a defect of some rows); then the report
+    carries one dataset-level finding with the count, the share and a few example lines instead
+    of a finding per row (see `ftqa.collector`)."""
+
     slug: str
     severity: Severity
     summary: str
     fix: FixAvailability = "none"
+    aggregate: bool = False
 
 
 class Options(BaseModel):

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import os
 import sys
 from collections.abc import Sequence
-from pathlib import Path
-from typing import TextIO
 
 from ftqa import api
 from ftqa._version import __version__
@@ -21,6 +20,7 @@ from ftqa.render import TEXT_RENDERERS
 from ftqa.render.safe import terminal_text
 from ftqa.render.words import counted
 from ftqa.report import Report
+from ftqa.rewrite.targets import OutputFile, TextOutput, guard_target
 from ftqa.train import cli as train_cli
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
@@ -225,6 +225,9 @@ def _fail(message: str) -> None:
 
 
 def _check(args: argparse.Namespace) -> int:
+    for target, what in ((args.output, "report"), (args.examples_out, "examples table")):
+        if target:
+            guard_target(target, _inputs(args), what)
     progress = _Progress(args.paths, quiet=args.quiet)
     try:
         report = api.check(
@@ -245,22 +248,26 @@ def _check(args: argparse.Namespace) -> int:
     finally:
         progress.close()
     if args.examples_out:
-        _write_examples(report, args.examples_out)
+        _write_examples(report, args.examples_out, _inputs(args))
     _emit(report, args)
     return report.exit_code()
 
 
-def _write_examples(report: Report, path: str) -> None:
+def _inputs(args: argparse.Namespace) -> list[str]:
+    """Every file a `check` reads: no output may replace one of them."""
+    return [*args.paths, *args.validation, *args.reference, *([args.config] if args.config else [])]
+
+
+def _write_examples(report: Report, path: str, inputs: list[str]) -> None:
+    if not path.endswith((".parquet", ".csv", ".csv.gz")):
+        raise FtqaError(f"{path}: --examples-out must end in .parquet or .csv")
+    guard_target(path, inputs, "examples table")
     frame = report.examples
-    try:
+    with OutputFile(path, "examples table") as handle:
         if path.endswith(".parquet"):
-            frame.to_parquet(path, index=False)
-        elif path.endswith((".csv", ".csv.gz")):
-            frame.to_csv(path, index=False)
+            frame.to_parquet(handle, index=False)
         else:
-            raise FtqaError(f"{path}: --examples-out must end in .parquet or .csv")
-    except OSError as error:
-        raise FtqaError(f"{path}: cannot write the examples table ({error})") from error
+            frame.to_csv(io.TextIOWrapper(handle, encoding="utf-8", newline=""), index=False)
 
 
 def _fix(args: argparse.Namespace) -> int:
@@ -285,7 +292,17 @@ def _fix(args: argparse.Namespace) -> int:
         f"(log: {terminal_text(summary.log)})"
     )
     for rule, count in sorted(summary.by_rule.items()):
-        print(f"  {rule}: {count}")
+        dropped = summary.dropped_by_rule.get(rule, 0)
+        removed = f" ({counted(dropped, 'row')} quarantined)" if dropped else ""
+        print(f"  {rule}: {count}{removed}")
+    if summary.rounds > 1:
+        print(f"  fixes settled after {summary.rounds} rounds (a fix enabled another)")
+    if not summary.settled:
+        print(
+            f"ftqa: warning: fixes had not settled after {summary.rounds} rounds; running fix "
+            "on the output may change it further",
+            file=sys.stderr,
+        )
     return EXIT_OK
 
 
@@ -298,7 +315,7 @@ def _emit(report: Report, args: argparse.Namespace) -> None:
 
         summaries = rule_summaries(finding.check for finding in report.findings)
         if args.output:
-            with _open_output(args.output) as handle:
+            with TextOutput(args.output) as handle:
                 console = Console(file=handle, no_color=True, width=120, soft_wrap=True)
                 render_terminal(report, console, args.show, summaries)
         else:
@@ -306,17 +323,10 @@ def _emit(report: Report, args: argparse.Namespace) -> None:
         return
     text = TEXT_RENDERERS[fmt](report)
     if args.output:
-        with _open_output(args.output) as handle:
+        with TextOutput(args.output) as handle:
             handle.write(text)
     else:
         sys.stdout.write(text)
-
-
-def _open_output(path: str) -> TextIO:
-    try:
-        return Path(path).open("w", encoding="utf-8")
-    except OSError as error:
-        raise FtqaError(f"{path}: cannot write the report ({error.strerror or error})") from error
 
 
 def _split(args: argparse.Namespace) -> int:

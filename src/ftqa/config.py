@@ -56,6 +56,11 @@ class GlobalSettings(BaseModel):
     max_findings_per_rule: int = Field(
         1000, ge=1, description="Findings listed per rule; counts stay exact beyond it."
     )
+    dataset_level_findings: bool = Field(
+        True,
+        description="Report a row condition that holds for most rows of a file once, for the "
+        "file, instead of once per row (false: always per row).",
+    )
     severity: dict[str, Severity] = Field(
         default_factory=dict, description="Severity overrides by `rule` or `check/rule`."
     )

@@ -13,7 +13,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from ftqa.checker import CheckContext, Checker
+from ftqa.checker import CheckContext, Checker, Rule
+from ftqa.collector import Collector
 from ftqa.config import Settings
 from ftqa.errors import is_crash
 from ftqa.finding import Finding, Severity
@@ -26,31 +27,6 @@ from ftqa.text import clean_text
 
 ProgressHook = Callable[[Source, int], None]
 PROGRESS_EVERY = 2048
-
-
-@dataclass
-class _Collector:
-    settings: Settings
-    counts: Counter[Severity] = field(default_factory=Counter)
-    per_rule: Counter[tuple[str, str]] = field(default_factory=Counter)
-    findings: list[Finding] = field(default_factory=list)
-
-    def add(self, finding: Finding) -> None:
-        settings = self.settings
-        if not settings.rule_active(finding.check, finding.rule):
-            return
-        severity = settings.severity(finding.check, finding.rule, finding.severity)
-        if severity is not finding.severity:
-            finding = finding.model_copy(update={"severity": severity})
-        self.counts[severity] += 1
-        key = (finding.check, finding.rule)
-        self.per_rule[key] += 1
-        if self.per_rule[key] <= settings.globals.max_findings_per_rule:
-            self.findings.append(finding)
-
-    def truncated(self) -> dict[tuple[str, str], int]:
-        cap = self.settings.globals.max_findings_per_rule
-        return {key: count for key, count in self.per_rule.items() if count > cap}
 
 
 @dataclass
@@ -99,7 +75,10 @@ def run(
         _Running(cls(settings.options_for(cls.id), context))
         for cls in sorted(selected, key=lambda cls: (cls.order, cls.id))
     ]
-    collector = _Collector(settings)
+    rules: dict[tuple[str, str], Rule] = {
+        (entry.checker.id, rule.slug): rule for entry in running for rule in entry.checker.rules
+    }
+    collector = Collector(settings, lambda check, slug: rules.get((check, slug)))
     normalizer = Normalizer(settings.read_options, settings.forced_format)
     examples = _Examples() if inputs.collect_examples else None
     infos: dict[str, list[FileInfo]] = {"train": [], "validation": [], "reference": []}
@@ -142,7 +121,7 @@ def _scan(
     split: str,
     normalizer: Normalizer,
     running: list[_Running],
-    collector: _Collector,
+    collector: Collector,
     progress: ProgressHook | None,
     examples: _Examples | None,
 ) -> tuple[FileInfo, Counter[str]]:
@@ -201,7 +180,7 @@ class _Examples:
                 column.append(None)
 
 
-def _dispatch(record: Record, running: list[_Running], collector: _Collector) -> None:
+def _dispatch(record: Record, running: list[_Running], collector: Collector) -> None:
     """Give one record to every checker that wants it. The per-row twin of `_guard`, inlined
     because it runs once per row and checker."""
     readable = record.readable and record.row >= 0
@@ -227,7 +206,7 @@ def _dispatch(record: Record, running: list[_Running], collector: _Collector) ->
 def _guard(
     entry: _Running,
     produce: Callable[..., Iterable[Finding]],
-    collector: _Collector,
+    collector: Collector,
     *args: Any,
 ) -> None:
     """Run one checker call; an exception marks the checker failed and the run goes on."""
@@ -280,10 +259,13 @@ def _report(
     infos: dict[str, list[FileInfo]],
     settings: Settings,
     running: list[_Running],
-    collector: _Collector,
+    collector: Collector,
     stats: dict[str, Any],
     extras: dict[str, Any],
 ) -> Report:
+    collector.settle(
+        {info.path: info.rows for split in ("train", "validation") for info in infos[split]}
+    )
     fail_on = settings.globals.fail_on
     counts = collector.counts
     failing = sum(count for severity, count in counts.items() if severity.at_least(fail_on))

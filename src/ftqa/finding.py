@@ -40,6 +40,11 @@ class Finding(BaseModel):
     field: str | None = Field(default=None, description="Field path, e.g. `messages[2].content`.")
     evidence: str | None = Field(default=None, description="Short excerpt of the offending data.")
     fix: str | None = Field(default=None, description="A suggested fix, when one is safe.")
+    occurrences: int | None = Field(
+        default=None,
+        description="For a dataset-level finding that stands for a condition holding in many "
+        "rows: how many rows (`lines`/`rows` list a few of them).",
+    )
 
     def sort_key(self) -> tuple[str, int, int, str, str]:
         return (

@@ -65,9 +65,14 @@ class Record:
     line: int | None
     raw: Any = None
     split: str = "train"
-    # The row as written (JSON bytes without the line ending, or a CSV row's cells), so a rewrite
-    # can copy untouched rows exactly. Not every reader sets it.
+    # The row as written (JSON bytes without the line ending, or a CSV row's cells). Not every
+    # reader sets it.
     source: Any = None
+    # Where the record's bytes lie in the file's (decompressed) byte stream: [start, end), line
+    # ending included. File readers set it for every record and notice that stands for bytes, so
+    # the row-conserving writer can copy any record exactly, whatever its size. None for Parquet
+    # (rows are located by `row`) and in-memory rows.
+    span: tuple[int, int] | None = None
     scan_text: bool = True  # False when the loader proved the source holds no hidden characters
     format: str | None = None
     tabular: bool = False

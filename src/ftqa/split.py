@@ -38,7 +38,8 @@ from ftqa.formats.mapping import map_table
 from ftqa.load import Limits, Source, open_path
 from ftqa.normalize import Normalizer
 from ftqa.records import Record
-from ftqa.rewrite.writers import RowWriter, csv_header, same_file
+from ftqa.rewrite.conserving import open_writer
+from ftqa.rewrite.targets import OutputFile, guard_target
 
 AUTO_STRATA = ("label", "category")
 MAX_STRATA = 100
@@ -80,9 +81,9 @@ def split_dataset(
     limits = limits or Limits()
     source = open_path(source_path, limits)
     outputs = _outputs(source_path, source.kind, Path(output_dir))
-    for target in outputs.values():
-        if target.exists() and same_file(target, source_path):
-            raise FtqaError(f"{target}: refusing to write over the input dataset")
+    for side, target in outputs.items():
+        guard_target(target, [source_path], f"{side} split")
+    guard_target(Path(output_dir) / "manifest.json", [source_path], "split manifest")
 
     columns = tuple(name for name in {*AUTO_STRATA, stratify_by or "label"} - {"label", "auto"})
     features = _Features(dup, near if near_duplicates else None, tuple(sorted(columns)))
@@ -109,7 +110,7 @@ def split_dataset(
             "rows; ask for more validation rows"
         )
 
-    _write(source_path, source.kind, limits, outputs, validation)
+    _write(source, limits, outputs, validation)
     unreadable = [features.lines[i] for i in np.flatnonzero(~readable).tolist()]
     manifest = _manifest(
         source=source,
@@ -127,8 +128,8 @@ def split_dataset(
         settings={"duplicates": dup.model_dump(), "near_duplicates": near.model_dump()},
         near_duplicates=near_duplicates,
     )
-    data = orjson.dumps(manifest, option=orjson.OPT_INDENT_2) + b"\n"
-    (Path(output_dir) / "manifest.json").write_bytes(data)
+    with OutputFile(Path(output_dir) / "manifest.json", "split manifest", True) as handle:
+        handle.write(orjson.dumps(manifest, option=orjson.OPT_INDENT_2) + b"\n")
     return manifest
 
 
@@ -315,29 +316,25 @@ def _outputs(path: str, kind: str, output_dir: Path) -> dict[str, Path]:
 
 
 def _write(
-    path: str, kind: str, limits: Limits, outputs: dict[str, Path], validation: np.ndarray
+    source: Source, limits: Limits, outputs: dict[str, Path], validation: np.ndarray
 ) -> None:
-    header = csv_header(path, "\t" if kind == "tsv" else ",") if kind in ("csv", "tsv") else None
-    source = open_path(path, limits)
-    with (
-        RowWriter(outputs["train"], kind, header) as train,
-        RowWriter(outputs["validation"], kind, header) as held_out,
-    ):
-        if kind == "parquet":
-            import pyarrow.parquet as pq
-
-            try:
-                schema = pq.ParquetFile(path).schema_arrow
-            except Exception:  # noqa: BLE001 - a damaged file: rows decide the schema
-                schema = None
-            train.set_parquet_schema(schema)
-            held_out.set_parquet_schema(schema)
-        index = 0
-        for record in source.records():
+    """Every row to exactly one side through the row-conserving writer (framing such as a CSV
+    header or a JSON array's brackets in both files); the file must be the one just read."""
+    rows = (record for record in open_path(source.path, limits, source.kind).records())
+    with open_writer(
+        source.path,
+        source.kind,
+        outputs,
+        "train",
+        limits=limits,
+        expected_sha256=source.sha256,
+        expected_rows=len(validation),
+    ) as writer:
+        for record in rows:
             if record.row < 0:
                 continue
-            (held_out if validation[index] else train).write(record)
-            index += 1
+            writer.put(record, "validation" if validation[record.row] else "train")
+        writer.finish()
 
 
 def _sha256(path: Path) -> str:

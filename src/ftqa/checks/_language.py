@@ -3,7 +3,9 @@
 This is a heuristic, not a language identifier. It looks at the first few hundred characters:
 
 1. Letters among the first 120 characters are counted per Unicode script (ranges below); the
-   script with the most letters wins (pure ASCII text is Latin).
+   script with the most letters wins (pure ASCII text is Latin). A Han, Kana or Hangul
+   character counts as `IDEOGRAPH_WEIGHT` letters (it is a word or a syllable, not a letter):
+   a Chinese instruction quoting an English sentence or code is still Chinese.
 2. Scripts that (nearly) belong to one language give that language: Hangul -> `ko`, Kana -> `ja`
    (Han with at least one Kana per ten Han characters is Japanese too), Han alone -> `zh`,
    Greek -> `el`, Hebrew -> `he`, Thai -> `th`, Georgian -> `ka`, Armenian -> `hy`,
@@ -11,7 +13,9 @@ This is a heuristic, not a language identifier. It looks at the first few hundre
    Kannada -> `kn`, Malayalam -> `ml`.
 3. Latin and Cyrillic text is told apart by the distinct very common function words of each
    language (`STOPWORDS`) among the first 300 characters; the language with the most wins when
-   it has at least two and beats the runner-up.
+   it has at least two and beats the runner-up. Text of fewer than `MIN_WORDS` words gets no
+   guess, and for a language other than English only words that are not also common English
+   words count (`a`, `do`, `no`, `as` make no Portuguese of `No, do as I say`).
 4. Everything else is reported by script only, as `und-<Script>` (`und-Latn`, `und-Cyrl`,
    `und-Arab`, `und-Deva`, ...); text with no letters at all (numbers, code symbols) is `und`.
 
@@ -28,6 +32,9 @@ from collections import Counter
 
 SAMPLE_CHARS = 300  # characters looked at for stopwords
 SCRIPT_SAMPLE_CHARS = 120  # characters whose script is counted
+IDEOGRAPH_WEIGHT = 3  # letters a Han / Kana / Hangul character counts for
+IDEOGRAPHIC = frozenset({"Hani", "Kana", "Hang"})
+MIN_WORDS = 4  # fewer words: no stopword guess
 
 # (first code point, last code point, ISO 15924 script code)
 _RANGES: tuple[tuple[int, int, str], ...] = (
@@ -153,6 +160,14 @@ for _language, _words in STOPWORDS.items():
         _WORD_LANGUAGES[_word] = (*_WORD_LANGUAGES.get(_word, ()), _language)
 
 _WORD_KEYS = frozenset(_WORD_LANGUAGES)
+# Short words common in English text: they say nothing about another language.
+ENGLISH_COMMON = frozenset(STOPWORDS["en"]) | frozenset(
+    {
+        "a", "an", "as", "at", "by", "do", "no", "on", "in", "is", "to", "be", "me", "we",
+        "he", "so", "or", "of", "up", "us", "go", "am", "die", "den", "de", "la", "le", "the",
+        "e", "o", "u", "y", "w", "z",
+    }
+)  # fmt: skip
 _ASCII_LETTER = re.compile(r"[A-Za-z]")
 _ASCII_RUNS = re.compile(r"[\x00-\x7f]+")
 _NOT_ASCII_LETTERS = re.compile(r"[^A-Za-z]+")
@@ -189,10 +204,18 @@ def _by_stopwords(text: str, candidates: tuple[str, ...]) -> str | None:
     for mark in _PUNCTUATION:
         if mark in lowered:
             lowered = lowered.replace(mark, " ")
-    found = _WORD_KEYS.intersection(lowered.split())
+    words = lowered.split()
+    if len(words) < MIN_WORDS:
+        return None
+    found = _WORD_KEYS.intersection(words)
     if len(found) < 2:
         return None
-    hits = Counter(language for word in found for language in _WORD_LANGUAGES[word])
+    hits = Counter(
+        language
+        for word in found
+        for language in _WORD_LANGUAGES[word]
+        if language == "en" or word not in ENGLISH_COMMON
+    )
     ranked = sorted(((hits[language], language) for language in candidates), reverse=True)
     best, language = ranked[0]
     runner_up = ranked[1][0] if len(ranked) > 1 else 0
@@ -212,6 +235,8 @@ def guess_language(text: str) -> str:
     scripts["Latn"] += len(_NOT_ASCII_LETTERS.sub("", head))
     if scripts["Kana"] and scripts["Kana"] * 10 >= scripts["Hani"]:
         scripts["Kana"] += scripts.pop("Hani", 0)
+    for script in IDEOGRAPHIC & scripts.keys():
+        scripts[script] *= IDEOGRAPH_WEIGHT
     script, count = max(scripts.items(), key=lambda item: (item[1], item[0]))
     if count == 0:
         return "und"

@@ -151,6 +151,8 @@ class DuplicatesChecker(Checker):
         rows = finding.rows or []
         if finding.rule != "exact-duplicate" or row not in rows[1:]:
             return None
+        if self.options.scope != "example":
+            return None  # the same prompt (or answer) alone does not make a row redundant
         kept = finding.lines[0] if finding.lines else None
         where = f"line {kept}" if kept is not None else f"row {rows[0]}"
         return Drop(f"exact duplicate of {where}")

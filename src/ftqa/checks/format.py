@@ -14,80 +14,12 @@ from typing import Any
 
 from pydantic import Field
 
-from ftqa.checker import Checker, Drop, Edit, Options, Rule
-from ftqa.finding import Finding, Severity
+from ftqa.checker import Checker, Drop, Edit, Options
+from ftqa.checks.format_rules import DROPPED, FIXES, RULES, UNREADABLE
+from ftqa.finding import Finding
 from ftqa.formats import FORMATS, closest
 from ftqa.formats.suggest import suggest_map
 from ftqa.records import Problem, Record
-
-E, W = Severity.ERROR, Severity.WARNING
-
-RULES = (
-    Rule("invalid-json", E, "A line (or array element) is not valid JSON.", "unsafe"),
-    Rule("invalid-utf8", E, "Bytes that are not valid UTF-8.", "unsafe"),
-    Rule("truncated-last-line", E, "The file ends in the middle of an example.", "unsafe"),
-    Rule("line-too-long", E, "A line longer than the configured limit; not read.", "unsafe"),
-    Rule("blank-line", W, "A blank line between examples.", "safe"),
-    Rule("byte-order-mark", W, "The file starts with a UTF-8 byte order mark.", "safe"),
-    Rule("duplicate-key", E, "A JSON object repeats a key; parsers disagree on which value wins."),
-    Rule("non-standard-number", E, "NaN or Infinity, which JSON does not allow.", "unsafe"),
-    Rule(
-        "lone-surrogate",
-        E,
-        "Text with a lone surrogate (U+D800-U+DFFF without its pair).",
-        "unsafe",
-    ),
-    Rule("invalid-csv", E, "A CSV record the CSV parser cannot read."),
-    Rule("wrong-column-count", E, "A CSV row with more or fewer cells than the header."),
-    Rule("empty-file", E, "The file has no bytes."),
-    Rule("read-error", E, "The file stopped being readable part-way."),
-    Rule("decompression-limit", E, "Decompressed data exceeded the size or ratio limit."),
-    Rule("not-an-object", E, "A row that is not a JSON object.", "unsafe"),
-    Rule("undetectable-format", E, "A row that matches no known dataset format.", "unsafe"),
-    Rule("mixed-formats", E, "Rows of another format than the rest of the file.", "unsafe"),
-    Rule("missing-key", E, "A required key (or column) is missing or null."),
-    Rule("wrong-type", E, "A value of the wrong type."),
-    Rule("unexpected-key", W, "A key the format does not define."),
-    Rule("unknown-role", E, "A message role (or ShareGPT tag) the format does not know."),
-    Rule("missing-assistant-message", E, "A conversation with no assistant message.", "unsafe"),
-    Rule("last-turn-not-assistant", W, "A conversation that ends on a non-assistant turn."),
-    Rule("consecutive-same-role", W, "Two user or two assistant messages in a row."),
-    Rule("system-message-not-first", W, "A system message after the conversation started."),
-    Rule("empty-content", E, "Empty or whitespace-only content."),
-    Rule("invalid-weight", E, "A message `weight` other than 0 or 1."),
-    Rule("nothing-to-learn", E, "Every assistant message has weight 0.", "unsafe"),
-    Rule("unknown-content-part", E, "A content part of an unknown type."),
-    Rule("duplicate-tool-call-id", E, "Two tool calls share an id."),
-    Rule("orphan-tool-message", E, "A tool message that answers no earlier tool call."),
-    Rule("unanswered-tool-call", W, "A tool call that never gets a tool result."),
-    Rule("invalid-tool-arguments", E, "Tool-call arguments that are not a JSON object."),
-    Rule("undeclared-tool", E, "A call to a function that is not in the declared `tools`."),
-    Rule("unpaired-turns", E, "Turns that do not alternate prompt / response as required."),
-    Rule(
-        "identical-preference-pair",
-        E,
-        "A preference pair whose two responses are the same.",
-        "unsafe",
-    ),
-    Rule("control-character", W, "NUL, escape or other control characters inside text."),
-    Rule("too-few-examples", W, "Fewer examples than the provider minimum."),
-    Rule(
-        "field-mapping",
-        Severity.INFO,
-        "Rows read through a field mapping (an alias, --map or dataset_info.json).",
-    ),
-)
-
-# Rows these rules mark cannot be trained on as they are: the unsafe fix moves them, untouched,
-# to the quarantine file.
-DROPPED = frozenset(rule.slug for rule in RULES if rule.fix == "unsafe")
-
-FIXES = {
-    "blank-line": "delete the blank line",
-    "byte-order-mark": "save the file as UTF-8 without BOM",
-    "duplicate-key": "keep one of the repeated keys",
-    "wrong-column-count": "quote cells that contain the delimiter",
-}
 
 TABLE_CHUNK = 4096
 # Undetectable rows are reported one by one unless there are at least UNDETECTED_MIN_ROWS of them
@@ -121,6 +53,7 @@ class FormatChecker(Checker):
         self._labels: Counter[str] = Counter()
         self._table: dict[tuple[str, str], list[Record]] = defaultdict(list)
         self._missing_columns: set[tuple[str, str]] = set()
+        self._unreadable = 0  # training rows or files that could not be read at all
         self._file_rows: Counter[str] = Counter()
         self._undetected: dict[str, _Undetected] = {}
         self._mappings: Counter[tuple[str, str]] = Counter()
@@ -128,8 +61,7 @@ class FormatChecker(Checker):
     def check_record(self, record: Record) -> Iterator[Finding]:
         if record.split == "reference":
             return
-        for problem in record.problems:
-            yield self._problem(record, problem)
+        yield from self._problems(record)
         if record.row < 0:
             return
         if record.split == "train":
@@ -151,6 +83,7 @@ class FormatChecker(Checker):
         rows.append(record.row)
         lines.append(record.line if record.line is not None else -1)
         self._count(record)
+        yield from self._turn_order(record)
         if record.tabular:
             chunk = self._table[(record.file, record.format)]
             chunk.append(record)
@@ -169,7 +102,15 @@ class FormatChecker(Checker):
                 file=file,
             )
         total = sum(self._rows.values())
-        if self.context.files and total < self.options.min_examples:
+        if self.context.files and total == 0 and not self._unreadable:
+            yield self.finding(
+                "no-examples",
+                "the dataset holds no example: the file is blank, only a CSV header or an "
+                "empty list",
+                file=self.context.files[0],
+                fix="point ftqa at the file that holds the training examples",
+            )
+        elif self.context.files and total < self.options.min_examples:
             yield self.finding(
                 "too-few-examples",
                 f"{total} training examples; providers require at least "
@@ -204,6 +145,42 @@ class FormatChecker(Checker):
             self._turns[len(record.messages) + (1 if record.chosen else 0)] += 1
             for message in record.messages:
                 self._roles[message.role] += 1
+
+    def _turn_order(self, record: Record) -> Iterator[Finding]:
+        """A conversation's turns: a reply with no user message, or one before the first."""
+        messages = record.messages
+        if record.chosen is not None or not messages or record.problems:
+            return  # a row with a problem of its own is reported for that first
+        if record.format == "completion":
+            return  # an empty prompt is unconditional generation, a layout of its own
+        roles = [message.role for message in messages]
+        if "assistant" not in roles:
+            return
+        if "user" not in roles:
+            yield self.finding(
+                "no-user-message",
+                "the conversation has an assistant message but no user message: the model "
+                "learns a reply to nothing",
+                record,
+                fix="add the user message the reply answers, or drop the row",
+            )
+            return
+        first = next(i for i, role in enumerate(roles) if role in ("user", "assistant"))
+        if roles[first] == "assistant" and messages[first].weight != 0:
+            yield self.finding(
+                "assistant-before-user",
+                f"{messages[first].field} is an assistant turn before the first user turn",
+                record,
+                field=messages[first].field,
+                evidence=messages[first].content,
+                fix="start the conversation with the user (or mark the greeting with weight 0)",
+            )
+
+    def _problems(self, record: Record) -> Iterator[Finding]:
+        for problem in record.problems:
+            if record.split == "train" and problem.rule in UNREADABLE:
+                self._unreadable += 1
+            yield self._problem(record, problem)
 
     def _problem(self, record: Record, problem: Problem) -> Finding:
         message = problem.message

@@ -1,17 +1,22 @@
 """The `near_duplicates` checker: clusters of rows that are almost the same example.
 
-Each row's scope (the whole example without system messages by default) is normalized (NFKC,
-case folding) and cut into word n-grams (bigrams by default); a 128-permutation MinHash signature
-of that set is kept per row (512 bytes; no text). At the end, LSH banding (bands x rows derived
-from the threshold) proposes candidate pairs, each candidate is verified on its estimated Jaccard
-similarity, verified pairs are joined by union-find, and each cluster is reported once with every
-member and its similarity to the kept (first) row. Clusters whose rows are all exact copies of one
-another are left to the `duplicates` checker. Training and validation rows are clustered
-separately.
+Each row's scope (the whole example without system messages by default) is normalized (NFKC, case
+folding) and cut into word n-grams (bigrams by default); a 128-permutation MinHash signature of that
+set is kept per row (512 bytes; no text). At the end, LSH banding (bands x rows derived from the
+threshold) proposes candidate pairs, each candidate is verified on its estimated Jaccard similarity,
+and clusters form around representatives (`ftqa.dedup.representatives`): a row joins the earliest-
+best kept row it is similar to AND answers the same as, never a chain of pairs, so every member is
+within the threshold of the kept row, and removing the others removes only rows that say what it
+says. The prompt and the answer must each agree too: equal after normalization, or the same numbers
+and yes/no with that side's own word n-gram similarity at the threshold; a different label, number
+or yes/no never agrees, nor does another short question that shares a long answer. Clusters whose
+rows are all exact copies of one another are left to the `duplicates` checker. Training and
+validation rows are clustered separately.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator
 from typing import Any
 
@@ -32,13 +37,18 @@ from ftqa.dedup import (
     scope_text,
 )
 from ftqa.dedup.findings import by_file, group_location, listing, place
-from ftqa.dedup.scope import cached_parts, excerpt_of
+from ftqa.dedup.representatives import representative_clusters
+from ftqa.dedup.scope import cached_parts, excerpt_of, normalized
+from ftqa.dedup.sides import SideIndex, Sides
 from ftqa.finding import Finding, Severity
 from ftqa.records import Record
 
 TEXT_NORMALIZATION = Normalization(nfkc=True, casefold=True, whitespace=False)
 EXACT_NORMALIZATION = Normalization()  # the duplicates checker's defaults
 GRAM_NAMES = {1: "word", 2: "word-bigram", 3: "word-trigram"}
+# Each side is compared only to tell a reworded side from a different one: a shorter signature
+# (estimate within about ±0.06) is enough and halves the extra cost.
+SIDE_PERMUTATIONS = 64
 
 
 class NearDuplicatesOptions(Options):
@@ -91,7 +101,6 @@ class NearDuplicatesChecker(Checker):
             "semantic-duplicate",
             Severity.INFO,
             "Two rows that say the same thing in other words (embeddings; opt-in).",
-            "unsafe",
         ),
     )
     Options = NearDuplicatesOptions
@@ -102,6 +111,11 @@ class NearDuplicatesChecker(Checker):
         self._log = RowLog()
         self._index = SignatureIndex(options.params())
         self._exact = KeyIndex()
+        side_params = MinHashParams(
+            options.threshold, options.ngram, SIDE_PERMUTATIONS, options.seed
+        )
+        self._answer_side = SideIndex(side_params)
+        self._prompt_side = SideIndex(side_params)
         self._summary: dict[str, Any] = {}
         self._texts: Any = None
         if options.semantic:
@@ -120,11 +134,32 @@ class NearDuplicatesChecker(Checker):
         if self._texts is not None:
             self._texts.add("\n".join(part for _, part in parts))
         self._exact.add(scope_key(record, "example", EXACT_NORMALIZATION))
+        text_sides = _plain_text_sides(record)
+        if text_sides is not None:
+            self._prompt_side.add(*text_sides[0])
+            self._answer_side.add(*text_sides[1])
+            return iter(())
+        self._answer_side.add(
+            scope_key(record, "response", EXACT_NORMALIZATION),
+            scope_text(record, "response", TEXT_NORMALIZATION),
+        )
+        system = options.include_system
+        self._prompt_side.add(
+            scope_key(record, "prompt", EXACT_NORMALIZATION, system),
+            scope_text(record, "prompt", TEXT_NORMALIZATION, system),
+        )
         return iter(())
 
     def finish(self) -> Iterator[Finding]:
         _, splits = self._log.arrays()
-        result = self._index.clusters(partition=splits)
+        sides = self._sides()
+        result = representative_clusters(
+            self._index.signatures(),
+            self._index.has_signature(),
+            sides,
+            self.options.params(),
+            partition=splits,
+        )
         keys = self._exact.keys()
         valid = self._exact.valid()
         reported = 0
@@ -135,8 +170,19 @@ class NearDuplicatesChecker(Checker):
             reported += 1
             yield from self._cluster(members, result.similarity)
         self._summarize(result.labels, splits, reported, result.pairs, result.candidates)
+        self._summary["similar_rows_with_other_answers"] = result.different_answers
         if self._texts is not None:
             yield from self._semantic(splits, result.labels)
+
+    def _sides(self) -> Sides:
+        """What must agree besides the example: its prompt and its answer. Comparing one side
+        only (scope prompt or response), nothing else is asked."""
+        both = self.options.scope == "example"
+        threshold = self.options.threshold
+        return Sides(
+            prompt=self._prompt_side.side(threshold, compare_text=both),
+            answer=self._answer_side.side(threshold, compare_text=both),
+        )
 
     def _semantic(self, splits: np.ndarray, labels: np.ndarray) -> Iterator[Finding]:
         from ftqa.semantic import find_semantic_duplicates
@@ -246,8 +292,27 @@ class NearDuplicatesChecker(Checker):
 
     def fix(self, raw: Any, finding: Finding, row: int) -> Edit | Drop | None:
         rows = finding.rows or []
-        if finding.rule not in ("near-duplicate", "semantic-duplicate") or row not in rows[1:]:
+        if finding.rule != "near-duplicate" or row not in rows[1:]:
             return None
+        if self.options.scope != "example":
+            return None  # rows alike on one side only may still differ: never removed
         kept = finding.lines[0] if finding.lines else None
         where = f"line {kept}" if kept is not None else f"row {rows[0]}"
         return Drop(f"near duplicate of {where}")
+
+
+def _plain_text_sides(record: Record) -> tuple[tuple[bytes, str], tuple[bytes, str]] | None:
+    """A plain text row of several lines ends with what it teaches: its last line is the answer
+    side and the line before it the prompt side. Rows that share a long template (a table
+    schema, a task preamble) and differ in a short question and its answer then differ on a
+    side, as structured rows do; a reworded copy agrees on both."""
+    if record.text is None or record.messages or record.chosen is not None or record.label:
+        return None
+    lines = [line for line in record.text.splitlines() if line.strip()]
+    if len(lines) < 2:
+        return None
+    sides = []
+    for part in lines[-2:]:
+        text = normalized(record, part, TEXT_NORMALIZATION)
+        sides.append((hashlib.blake2b(text.encode(), digest_size=16).digest(), text))
+    return sides[0], sides[1]

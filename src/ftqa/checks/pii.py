@@ -92,6 +92,12 @@ NATIONAL_IDS = (
 
 # Documentation and reserved names (RFC 2606, RFC 6761) are never personal.
 RESERVED_EMAIL_DOMAINS = ("example.com", "example.org", "example.net")
+# Domains that example and synthetic data use as placeholders (measured on the precision corpus,
+# benchmarks/bench_precision.py: `boss@company.com`, `sales@mycompany.com` in tool-use demos).
+PLACEHOLDER_EMAIL_DOMAINS = (
+    "company.com", "mycompany.com", "yourcompany.com", "domain.com", "yourdomain.com",
+    "mydomain.com", "website.com", "mywebsite.com", "yourwebsite.com",
+)  # fmt: skip
 RESERVED_TLDS = ("test", "example", "invalid", "localhost", "local")
 # Addresses that identify a service, not a person.
 SERVICE_EMAILS = frozenset({"git@github.com", "git@gitlab.com", "git@bitbucket.org"})
@@ -399,7 +405,11 @@ class Detector:
         self.options = options
         self._email_domains = tuple(
             domain.lower().lstrip("@.")
-            for domain in (*RESERVED_EMAIL_DOMAINS, *options.allowed_email_domains)
+            for domain in (
+                *RESERVED_EMAIL_DOMAINS,
+                *PLACEHOLDER_EMAIL_DOMAINS,
+                *options.allowed_email_domains,
+            )
         )
         self._emails = frozenset(address.lower() for address in options.allowed_emails)
         self._networks = tuple(

@@ -67,7 +67,7 @@ RULES = (
     Rule("over-token-limit", E, "An example longer than the target model accepts.", "display"),
     Rule("near-token-limit", INFO, "An example within 10% of the target model's limit."),
     Rule("no-trainable-tokens", E, "An example with no trainable token within the limit."),
-    Rule("length-outlier", W, "An example far longer or shorter than the rest (IQR)."),
+    Rule("length-outlier", INFO, "An example far longer or shorter than the rest (IQR)."),
     Rule(
         "completion-empty-after-tokenization",
         E,

@@ -22,13 +22,14 @@ _CHUNK = 1 << 20
 
 
 class _Element:
-    __slots__ = ("line", "missing_comma", "parts", "size")
+    __slots__ = ("line", "missing_comma", "parts", "size", "start")
 
-    def __init__(self, line: int, missing_comma: bool) -> None:
+    def __init__(self, line: int, missing_comma: bool, start: int) -> None:
         self.line = line
         self.parts: list[bytes] = []
         self.size = 0
         self.missing_comma = missing_comma
+        self.start = start  # offset after the separator before the element (`[` or `,`)
 
 
 def read_json_array(path: str, stream: BinaryIO, limits: Limits) -> Iterator[Record]:
@@ -68,8 +69,10 @@ def _elements(path: str, stream: BinaryIO, limits: Limits) -> Iterator[Record]:
             first = False
             if chunk.startswith(b"\xef\xbb\xbf"):
                 chunk = chunk[3:]
+                scanner.base = 3
                 yield bom_notice(path)
         yield from scanner.feed(chunk)
+        scanner.base += len(chunk)
     yield from scanner.end()
 
 
@@ -92,8 +95,12 @@ class _Scanner:
         self.trailing_reported = False
         self.oversized = False
         self.last_content_line = 1
+        self.base = 0  # offset of the chunk being fed in the file's byte stream
+        self.separator_end = 0  # offset just after the last top-level `[` or `,`
 
-    def _emit(self) -> Iterator[Record]:
+    def _emit(self, end: int) -> Iterator[Record]:
+        """Emit the open element, whose bytes end at offset `end` (a separator or the next
+        element's first byte)."""
         element = self.element
         self.element = None
         self.complete = False
@@ -129,6 +136,7 @@ class _Scanner:
             problems=problems,
             scan_text=source_may_hide_characters(data),
             source=None if oversized else data,
+            span=(element.start, end),
         )
         self.row += 1
 
@@ -144,15 +152,16 @@ class _Scanner:
         if not self.oversized:
             element.parts.append(data)
 
-    def _begin_value(self) -> Iterator[Record]:
-        """A value starts at depth 1: open an element, or notice a missing comma."""
+    def _begin_value(self, at: int) -> Iterator[Record]:
+        """A value starts at depth 1 at offset `at`: open an element, or notice a missing
+        comma (the previous element then ends where this one starts)."""
         if self.depth != 1:
             return
         if self.element is None:
-            self.element = _Element(self.line, missing_comma=False)
+            self.element = _Element(self.line, missing_comma=False, start=self.separator_end)
         elif self.complete:
-            yield from self._emit()
-            self.element = _Element(self.line, missing_comma=True)
+            yield from self._emit(at)
+            self.element = _Element(self.line, missing_comma=True, start=at)
 
     def feed(self, chunk: bytes) -> Iterator[Record]:
         position = 0
@@ -163,11 +172,11 @@ class _Scanner:
                 continue
             match = _SIGNIFICANT.search(chunk, position)
             segment_end = match.start() if match else length
-            yield from self._plain(chunk[position:segment_end])
+            yield from self._plain(chunk[position:segment_end], self.base + position)
             if match is None:
                 return
             position = match.end()
-            yield from self._structural(match.group())
+            yield from self._structural(match.group(), self.base + match.start())
 
     def _string(self, chunk: bytes, position: int) -> int:
         if self.escaped:
@@ -191,7 +200,7 @@ class _Scanner:
             self.line += 1
         return end
 
-    def _plain(self, text: bytes) -> Iterator[Record]:
+    def _plain(self, text: bytes, at: int) -> Iterator[Record]:
         if text.strip():
             self.last_content_line = self.line
         if not text or not text.strip():
@@ -201,10 +210,10 @@ class _Scanner:
         if not self.started or self.closed:
             yield from self._trailing(text)
             return
-        yield from self._begin_value()
+        yield from self._begin_value(at + len(text) - len(text.lstrip()))
         self._append(text)
 
-    def _structural(self, char: bytes) -> Iterator[Record]:
+    def _structural(self, char: bytes, at: int) -> Iterator[Record]:
         if char == b"\n":
             self.line += 1
             if self.element is not None:
@@ -215,6 +224,7 @@ class _Scanner:
             if char == b"[":
                 self.started = True
                 self.depth = 1
+                self.separator_end = at + 1
                 return
             yield from self._trailing(char)
             return
@@ -222,27 +232,28 @@ class _Scanner:
             yield from self._trailing(char)
             return
         if char == b'"':
-            yield from self._begin_value()
+            yield from self._begin_value(at)
             self.in_string = True
             self._append(char)
         elif char in (b"[", b"{"):
-            yield from self._begin_value()
+            yield from self._begin_value(at)
             self.depth += 1
             self._append(char)
         elif char in (b"]", b"}"):
-            yield from self._close(char)
+            yield from self._close(char, at)
         elif char == b",":
             if self.depth == 1:
-                yield from self._emit()
+                yield from self._emit(at)
+                self.separator_end = at + 1
             else:
                 self._append(char)
         else:
             self._append(char)
 
-    def _close(self, char: bytes) -> Iterator[Record]:
+    def _close(self, char: bytes, at: int) -> Iterator[Record]:
         if self.depth == 1:
             if char == b"]":
-                yield from self._emit()
+                yield from self._emit(at)
                 self.depth = 0
                 self.closed = True
             return
@@ -286,7 +297,7 @@ class _Scanner:
         detail = (
             f"; the element starting on line {element.line} is cut off" if cut and element else ""
         )
-        yield from self._emit()
+        yield from self._emit(self.base)
         yield Record(
             file=self.path,
             row=-1,

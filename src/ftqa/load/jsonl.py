@@ -23,6 +23,7 @@ def bom_notice(path: str) -> Record:
         file=path,
         row=-1,
         line=1,
+        span=(0, len(BOM)),
         problems=[
             Problem(
                 "byte-order-mark",
@@ -37,27 +38,31 @@ def read_jsonl(path: str, stream: BinaryIO, limits: Limits) -> Iterator[Record]:
     line_number = 0
     row = 0
     cap = limits.max_line_bytes
+    offset = 0
     while True:
         # Room for the content, "\r\n" and the BOM: the cap applies to the content alone.
         chunk = stream.readline(cap + 5 if line_number == 0 else cap + 2)
         if not chunk:
             return
+        start = offset
+        offset += len(chunk)
         line_number += 1
         if line_number == 1 and chunk.startswith(BOM):
             chunk = chunk[len(BOM) :]
+            start += len(BOM)
             yield bom_notice(path)
         has_newline = chunk.endswith(b"\n")
         line = chunk[:-1] if has_newline else chunk
         data = line[:-1] if line.endswith(b"\r") else line
         if len(data) > cap:
             if not has_newline:
-                _skip_rest_of_line(stream)
+                offset += _skip_rest_of_line(stream)
             yield Record(
                 file=path,
                 row=row,
                 line=line_number,
                 problems=[Problem("line-too-long", f"line longer than {cap} bytes; not read")],
-                source=None,
+                span=(start, offset),
             )
             row += 1
             continue
@@ -68,6 +73,7 @@ def read_jsonl(path: str, stream: BinaryIO, limits: Limits) -> Iterator[Record]:
                 line=line_number,
                 problems=[Problem("blank-line", "blank line between examples")],
                 source=line,
+                span=(start, offset),
             )
             continue
         value, problems = parse_json(data)
@@ -81,6 +87,7 @@ def read_jsonl(path: str, stream: BinaryIO, limits: Limits) -> Iterator[Record]:
             problems=problems,
             scan_text=source_may_hide_characters(data),
             source=line,
+            span=(start, offset),
         )
         row += 1
 
@@ -96,8 +103,11 @@ def _truncated(problems: list[Problem]) -> Problem:
     )
 
 
-def _skip_rest_of_line(stream: BinaryIO) -> None:
+def _skip_rest_of_line(stream: BinaryIO) -> int:
+    """Read past the end of an over-long line without keeping it; the number of bytes skipped."""
+    skipped = 0
     while True:
         more = stream.readline(1 << 20)
+        skipped += len(more)
         if not more or more.endswith(b"\n"):
-            return
+            return skipped

@@ -17,12 +17,14 @@ from typing import Any, BinaryIO
 import orjson
 
 from ftqa.errors import InputError
+from ftqa.load.csv_reader import read_csv
 from ftqa.load.json_array import read_json_array
 from ftqa.load.jsonl import read_jsonl
 from ftqa.load.limits import Limits
 from ftqa.load.memory import MEMORY_PATH, read_memory
+from ftqa.load.raw import drain
 from ftqa.load.stream import BoundedGzip, DecompressionBomb, HashingReader
-from ftqa.load.tabular import parquet_batches, read_csv, rows_from_table
+from ftqa.load.tabular import parquet_batches, rows_from_table
 from ftqa.load.values import parse_json
 from ftqa.records import Problem, Record
 
@@ -106,12 +108,16 @@ def _row_bytes(value: Any) -> bytes:
         return repr(value).encode("utf-8", "backslashreplace")
 
 
-def open_path(path: str | os.PathLike[str], limits: Limits | None = None) -> Source:
+def open_path(
+    path: str | os.PathLike[str], limits: Limits | None = None, kind: str | None = None
+) -> Source:
+    """A file input. Its kind (jsonl, json, json-object, csv, tsv, parquet) comes from its name
+    and first bytes, unless `kind` says it (reading back a file ftqa wrote)."""
     limits = limits or Limits()
     name = os.fspath(path)
     info = _stat_regular_file(name)
     compressed, head = _sniff(name, limits)
-    kind = _kind(name, head, compressed)
+    kind = kind or _kind(name, head, compressed)
     source = Source(name, kind, info.st_size, limits)
 
     def records() -> Iterator[Record]:
@@ -135,6 +141,7 @@ def open_path(path: str | os.PathLike[str], limits: Limits | None = None) -> Sou
             yield from _read_kind(name, kind, buffered, limits)
             if isinstance(stream, BoundedGzip) and stream.error is not None:
                 yield _notice(name, None, "read-error", f"stopped reading: {stream.error}")
+            drain(reader)
         except DecompressionBomb as error:
             yield _notice(name, None, "decompression-limit", f"stopped reading: {error}")
         except OSError as error:
@@ -192,13 +199,17 @@ def _read_json_object(path: str, stream: BinaryIO, limits: Limits) -> Iterator[R
     """A file holding one JSON object written over several lines: one row, at line 1."""
     data = stream.read(limits.max_line_bytes + 1)
     if len(data) > limits.max_line_bytes:
-        while stream.read(1 << 20):
-            pass
+        size = len(data)
+        while more := stream.read(1 << 20):
+            size += len(more)
         message = f"a single JSON value longer than {limits.max_line_bytes} bytes; not read"
-        yield Record(file=path, row=0, line=1, problems=[Problem("line-too-long", message)])
+        problem = Problem("line-too-long", message)
+        yield Record(file=path, row=0, line=1, problems=[problem], span=(0, size))
         return
     value, problems = parse_json(data.removeprefix(b"\xef\xbb\xbf").strip())
-    yield Record(file=path, row=0, line=1, raw=value, problems=problems, source=data)
+    yield Record(
+        file=path, row=0, line=1, raw=value, problems=problems, source=data, span=(0, len(data))
+    )
 
 
 def _stat_regular_file(name: str) -> os.stat_result:

@@ -1,4 +1,4 @@
-"""CSV/TSV and Parquet readers, and in-memory tables (DataFrames).
+"""Tabular rows (Parquet, CSV cells, in-memory tables such as DataFrames) as records.
 
 Tabular rows are flat: a cell that holds a nested value (a `messages` list written as JSON text)
 is parsed back into that value so the row can be normalized like a JSON example.
@@ -6,16 +6,13 @@ is parsed back into that value so the row can be normalized like a JSON example.
 
 from __future__ import annotations
 
-import csv
 import math
-from collections import Counter
 from collections.abc import Iterable, Iterator
-from typing import Any, BinaryIO
+from typing import Any
 
 import orjson
 
-from ftqa.load.limits import Limits
-from ftqa.records import Problem, Record
+from ftqa.records import Record
 
 STRUCTURED_COLUMNS = frozenset(
     {"messages", "conversations", "tools", "history", "preferred_output", "non_preferred_output"}
@@ -36,7 +33,7 @@ def _is_message_list(value: Any) -> bool:
     return isinstance(value, list) and bool(value) and all(isinstance(v, dict) for v in value)
 
 
-def _decode_nested(row: dict[str, Any]) -> dict[str, Any]:
+def decode_nested(row: dict[str, Any]) -> dict[str, Any]:
     """Parse JSON text cells back into the nested values the format expects there."""
     for key in STRUCTURED_COLUMNS.intersection(row):
         row[key] = _parse_cell(row[key])
@@ -49,152 +46,6 @@ def _decode_nested(row: dict[str, Any]) -> dict[str, Any]:
         if isinstance(parsed, dict):
             row["input"] = parsed
     return row
-
-
-def _surrogates_to_replacement(value: str) -> tuple[str, bool]:
-    if not any(0xDC80 <= ord(char) <= 0xDCFF for char in value):
-        return value, False
-    return "".join("\ufffd" if 0xDC80 <= ord(char) <= 0xDCFF else char for char in value), True
-
-
-def read_csv(path: str, stream: BinaryIO, limits: Limits, delimiter: str = ",") -> Iterator[Record]:
-    """CSV/TSV with a header row. `strict` parsing reports malformed quoting instead of silently
-    swallowing the rest of the file into one cell."""
-    csv.field_size_limit(min(limits.max_line_bytes, 2**31 - 1))
-    reader = csv.reader(_physical_lines(stream), delimiter=delimiter, strict=True)
-    header: list[str] | None = None
-    row = 0
-    last_line = 0
-    while True:
-        start_line = last_line + 1
-        try:
-            cells = next(reader)
-        except StopIteration:
-            return
-        except csv.Error as error:
-            last_line = reader.line_num
-            yield _csv_error(path, row if header is not None else -1, start_line, error)
-            if header is not None:
-                row += 1
-            continue
-        last_line = reader.line_num
-        if header is None:
-            header = [name.strip() for name in cells]
-            if any(_surrogates_to_replacement(name)[1] for name in header):
-                header = [_surrogates_to_replacement(name)[0] for name in header]
-                yield Record(
-                    file=path,
-                    row=-1,
-                    line=start_line,
-                    problems=[
-                        Problem(
-                            "invalid-utf8",
-                            "the header has bytes that are not valid UTF-8 (read as U+FFFD)",
-                            fatal=False,
-                        )
-                    ],
-                )
-            repeated = sorted(name for name, seen in Counter(header).items() if seen > 1)
-            if repeated:
-                yield Record(
-                    file=path,
-                    row=-1,
-                    line=start_line,
-                    problems=[
-                        Problem(
-                            "duplicate-key",
-                            "the header repeats column "
-                            + ", ".join(f"`{name}`" for name in repeated)
-                            + ": only the last cell of each row is read",
-                            fatal=False,
-                        )
-                    ],
-                )
-            continue
-        if not cells:
-            yield Record(
-                file=path,
-                row=-1,
-                line=start_line,
-                problems=[Problem("blank-line", "blank line between examples")],
-            )
-            continue
-        yield _csv_record(path, row, start_line, header, cells)
-        row += 1
-
-
-def _physical_lines(stream: BinaryIO) -> Iterator[str]:
-    """Lines split on b"\\n" only, so a stray carriage return never shifts line numbers; bytes that
-    are not UTF-8 survive as surrogate escapes (reported per row, written back unchanged)."""
-    first = True
-    for line in iter(stream.readline, b""):
-        if first:
-            first = False
-            line = line.removeprefix(b"\xef\xbb\xbf")
-        yield line.decode("utf-8", "surrogateescape")
-
-
-def _csv_error(path: str, row: int, line: int, error: csv.Error) -> Record:
-    message = str(error)
-    if "field larger than field limit" in message:
-        problem = Problem("line-too-long", f"a cell longer than the limit ({message}); not read")
-    elif "unexpected end of data" in message:
-        problem = Problem(
-            "invalid-csv",
-            f"malformed CSV: a quoted cell starting on line {line} is never closed, so the rest "
-            "of the file is inside it and was not checked",
-        )
-    elif "new-line character seen in unquoted field" in message:
-        problem = Problem(
-            "invalid-csv",
-            "malformed CSV: a carriage return (\\r) inside an unquoted cell; quote the cell",
-        )
-    elif "expected after" in message:
-        problem = Problem(
-            "invalid-csv",
-            f"malformed CSV: text after a closing quote ({message}); a quote inside a quoted "
-            'cell must be doubled ("")',
-        )
-    else:
-        problem = Problem("invalid-csv", f"malformed CSV: {message}")
-    return Record(file=path, row=row, line=line, problems=[problem])
-
-
-def _csv_record(path: str, row: int, line: int, header: list[str], cells: list[str]) -> Record:
-    problems: list[Problem] = []
-    bad_utf8 = False
-    values: dict[str, Any] = {}
-    for name, cell in zip(header, cells, strict=False):
-        fixed, had = _surrogates_to_replacement(cell)
-        bad_utf8 = bad_utf8 or had
-        values[name] = fixed
-    if bad_utf8:
-        problems.append(
-            Problem(
-                "invalid-utf8",
-                "bytes that are not valid UTF-8 (read as U+FFFD replacement characters)",
-                fatal=False,
-            )
-        )
-    if len(cells) != len(header):
-        problems.append(
-            Problem(
-                "wrong-column-count",
-                f"{len(cells)} cells where the header has {len(header)} columns",
-                fatal=False,
-            )
-        )
-        for name in header[len(cells) :]:
-            values[name] = None
-    return Record(
-        file=path,
-        row=row,
-        line=line,
-        raw=_decode_nested(values),
-        tabular=True,
-        problems=problems,
-        source=cells,
-    )
 
 
 def _clean_cell(value: Any) -> Any:
@@ -216,7 +67,7 @@ def rows_from_table(
                 file=path,
                 row=row,
                 line=None if line_offset is None else row + line_offset,
-                raw=_decode_nested(cleaned),
+                raw=decode_nested(cleaned),
                 tabular=True,
             )
             row += 1

@@ -67,6 +67,14 @@ def annotation(finding: Finding) -> str:
 
 def render_github(report: Report) -> str:
     lines = [annotation(finding) for finding in report.findings]
+    totals = report.stats.get("findings_by_rule", {})
+    for (check, rule), findings in report.by_rule().items():
+        total = int(totals.get(f"{check}/{rule}", len(findings)))
+        if total > len(findings):
+            lines.append(
+                f"::notice title=ftqa {check}/{rule}::{len(findings)} of {total} findings "
+                "annotated (max-findings-per-rule caps the list; the counts are exact)"
+            )
     summary = report.summary
     verdict = "passed" if summary.passed else "FAILED"
     lines.append(

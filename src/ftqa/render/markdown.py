@@ -37,12 +37,15 @@ def render_markdown(report: Report) -> str:
         )
     lines.append("")
     groups = report.by_rule()
+    totals = report.stats.get("findings_by_rule", {})
     if groups:
         lines += ["| rule | severity | count |", "| --- | --- | ---: |"]
         for (check, rule), findings in groups.items():
-            lines.append(f"| `{check}/{rule}` | {findings[0].severity.value} | {len(findings)} |")
+            total = int(totals.get(f"{check}/{rule}", len(findings)))
+            lines.append(f"| `{check}/{rule}` | {findings[0].severity.value} | {total} |")
         lines.append("")
     for (check, rule), findings in groups.items():
+        total = int(totals.get(f"{check}/{rule}", len(findings)))
         lines += [
             f"## `{check}/{rule}`",
             "",
@@ -56,7 +59,8 @@ def render_markdown(report: Report) -> str:
                 f"| {markdown_text(finding.message)} "
                 f"| {markdown_text(finding.evidence or '')} |"
             )
-        if len(findings) > MAX_ROWS_PER_RULE:
-            lines.append(f"| … | | {len(findings) - MAX_ROWS_PER_RULE} more | |")
+        shown = min(len(findings), MAX_ROWS_PER_RULE)
+        if total > shown:
+            lines.append(f"| … | | {total - shown} more (not listed here) | |")
         lines.append("")
     return "\n".join(lines) + "\n"

@@ -123,6 +123,8 @@ def _result(finding: Finding, index: int) -> dict[str, Any]:
         properties["row"] = finding.row
     if finding.rows:
         properties["rows"] = finding.rows
+    if finding.occurrences is not None:
+        properties["occurrences"] = finding.occurrences
     if finding.file and uri is None:
         properties["source"] = terminal_text(finding.file)
     result["properties"] = properties
@@ -164,6 +166,8 @@ def sarif_log(report: Report) -> dict[str, Any]:
         "columnKind": "unicodeCodePoints",
         "properties": {
             "summary": report.summary.model_dump(mode="json"),
+            # Exact counts: `results` lists at most max-findings-per-rule findings per rule.
+            "findingsByRule": report.stats.get("findings_by_rule", {}),
             "dataset": {"rows": report.dataset.rows, "sha256": report.dataset.sha256},
         },
     }

@@ -1,38 +1,55 @@
 """`ftqa fix`: apply the fixes checkers offer, writing a new dataset and a quarantine file.
 
-The input is never touched. Rows in = rows written + rows quarantined, always: a row a fix
-drops goes, exactly as it was written, to the quarantine file; every change is logged (row, rule,
-before/after excerpts) as JSON lines.
+The input is never touched and no row is lost: everything is written by the row-conserving writer
+(`ftqa.rewrite.conserving`), so rows in = rows written + rows quarantined, untouched rows are
+byte-identical and quarantined rows are exactly as written.
+
+Fixes run in rounds until nothing is left to fix, so `fix(fix(x)) == fix(x)`: removing an
+invisible character may leave whitespace to trim, trimming may make two rows duplicates. Round 1
+reads the input; each later round checks the previous round's output. When a later round changed
+something, one last pass over the input writes the final files, so quarantined rows are always the
+input's own bytes. Every change is logged with the row and line of the input.
 """
 
 from __future__ import annotations
 
 import os
-from collections import defaultdict
+import tempfile
+from array import array
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import orjson
-
 from ftqa.api import check
-from ftqa.checker import CheckContext, Checker, Drop, Edit
-from ftqa.config import load_settings
+from ftqa.checker import Checker, Drop, Edit
+from ftqa.config import discover, load_settings
 from ftqa.errors import FtqaError
 from ftqa.finding import Finding
 from ftqa.formats.mapping import map_table
 from ftqa.load import Limits, open_path
 from ftqa.records import Record
-from ftqa.registry import checkers, rule_index
 from ftqa.report import Report
-from ftqa.rewrite.writers import AtomicFile, RowWriter, csv_header, same_file
+from ftqa.rewrite.changelog import ChangeLog
+from ftqa.rewrite.conserving import UNCHANGED, open_writer
+from ftqa.rewrite.plan import FIX_FINDINGS_CAP, Plan, allowed_rules, fixers, plan
+from ftqa.rewrite.targets import OutputFile, guard_target, promote
 
-# Checkers whose fixes a flag switches on, whatever their safety.
-FLAG_CHECKS = {
-    "dedupe": ("duplicates", "near_duplicates"),
-    "redact": ("secrets", "pii"),
-}
+MAX_ROUNDS = 5
+UNREADABLE = ("read-error", "decompression-limit")
+ENDINGS = (
+    ".jsonl.gz",
+    ".json.gz",
+    ".csv.gz",
+    ".tsv.gz",
+    ".ndjson.gz",
+    ".jsonl",
+    ".json",
+    ".csv",
+    ".tsv",
+    ".parquet",
+    ".ndjson",
+)
 
 
 @dataclass
@@ -42,6 +59,9 @@ class FixSummary:
     rows_quarantined: int = 0
     edits: int = 0
     by_rule: dict[str, int] = field(default_factory=dict)
+    dropped_by_rule: dict[str, int] = field(default_factory=dict)
+    rounds: int = 0
+    settled: bool = True
     output: str = ""
     quarantine: str = ""
     log: str = ""
@@ -54,6 +74,9 @@ class FixSummary:
             "rows_quarantined": self.rows_quarantined,
             "edits": self.edits,
             "by_rule": dict(sorted(self.by_rule.items())),
+            "dropped_by_rule": dict(sorted(self.dropped_by_rule.items())),
+            "rounds": self.rounds,
+            "settled": self.settled,
             "output": self.output,
             "quarantine": self.quarantine,
             "log": self.log,
@@ -63,21 +86,37 @@ class FixSummary:
 def default_sidecar(output: str, suffix: str) -> str:
     path = Path(output)
     name = path.name
-    for ending in (
-        ".jsonl.gz",
-        ".json.gz",
-        ".csv.gz",
-        ".tsv.gz",
-        ".jsonl",
-        ".json",
-        ".csv",
-        ".tsv",
-        ".parquet",
-        ".ndjson",
-    ):
+    for ending in ENDINGS:
         if name.endswith(ending):
             return str(path.with_name(name[: -len(ending)] + f".{suffix}" + ending))
     return str(path.with_name(name + f".{suffix}"))
+
+
+def _ending(name: str) -> str:
+    return next((ending for ending in ENDINGS if name.endswith(ending)), "")
+
+
+@dataclass
+class _Origin:
+    """Where each row of the current round's input came from in the original input."""
+
+    rows: array[int] | None = None  # None: the current input is the original
+    lines: array[int] | None = None
+
+    def of(self, record: Record) -> tuple[int, int | None]:
+        if self.rows is None or self.lines is None:
+            return record.row, record.line
+        line = self.lines[record.row]
+        return self.rows[record.row], (line if line >= 0 else None)
+
+
+@dataclass
+class _Outcome:
+    """What all rounds decided, by original row."""
+
+    dropped: set[int] = field(default_factory=set)
+    edited: set[int] = field(default_factory=set)
+    omitted: set[tuple[int | None, str]] = field(default_factory=set)  # framing left out, round 1
 
 
 def fix_dataset(
@@ -99,231 +138,257 @@ def fix_dataset(
     quarantine = os.fspath(quarantine) if quarantine else default_sidecar(output, "quarantine")
     log = os.fspath(log) if log else default_sidecar(output, "changes") + ".log.jsonl"
     log = log.replace(".jsonl.log.jsonl", ".log.jsonl")
-    for target in (output, quarantine, log):
-        if os.path.exists(target) and same_file(target, source_path):
-            raise FtqaError(f"{target}: refusing to write over the input dataset")
-    if len({os.path.abspath(p) for p in (output, quarantine, log)}) < 3:
+    inputs = [source_path] + ([os.fspath(config)] if isinstance(config, (str, os.PathLike)) else [])
+    for target, what in ((output, "output"), (quarantine, "quarantine"), (log, "change log")):
+        guard_target(target, inputs, what)
+    if len({os.path.realpath(p) for p in (output, quarantine, log)}) < 3:
         raise FtqaError("output, quarantine and log must be three different files")
     settings = load_settings(
         config, Path(source_path) if config is None else None, {"map": map_table(mapping)}
     )
+    settings_source = config if config is not None else (discover(Path(source_path)) or {})
     allowed = {
-        pair for pair in _allowed_rules(only, unsafe, dedupe, redact) if settings.rule_active(*pair)
+        pair for pair in allowed_rules(only, unsafe, dedupe, redact) if settings.rule_active(*pair)
     }
-    # Only the checkers with a fix to apply run, and every finding they make is kept.
-    report = check(
-        source_path,
-        config=config,
-        limits=limits,
-        map=mapping,
-        select=sorted(f"{check}/{rule}" for check, rule in allowed) or ["format"],
-        max_findings_per_rule=FIX_FINDINGS_CAP,
-    )
-    fixers = _fixers(report, settings, source_path)
-    by_row, notices = _plan(report, allowed)
-    summary = FixSummary(output=output, quarantine=quarantine, log=log, report=report)
-    source = open_path(source_path, limits)
-    kind = source.kind
-    header = (
-        csv_header(source_path, "\t" if kind == "tsv" else ",") if kind in ("csv", "tsv") else None
-    )
-    with (
-        RowWriter(output, kind, header) as clean,
-        RowWriter(quarantine, kind, header) as removed,
-        AtomicFile(log) as changes,
-    ):
-        if kind == "parquet":
-            import pyarrow.parquet as pq
+    kind = open_path(source_path, limits).kind
+    selectors = sorted(f"{check_id}/{rule}" for check_id, rule in allowed) or ["format"]
 
-            try:
-                schema = pq.ParquetFile(source_path).schema_arrow
-            except Exception:  # noqa: BLE001 - a damaged file: rows decide the schema
-                schema = None
-            clean.set_parquet_schema(schema)
-            removed.set_parquet_schema(schema)
-        for record in source.records():
-            if record.row < 0:
-                _copy_notice(record, clean, notices, changes, summary)
-                continue
-            summary.rows_in += 1
-            _fix_row(record, by_row.get(record.row, []), fixers, clean, removed, changes, summary)
+    def checked(current: str) -> Report:
+        return check(
+            current,
+            config=settings_source,
+            limits=limits,
+            map=mapping,
+            select=selectors,
+            max_findings_per_rule=FIX_FINDINGS_CAP,
+            dataset_level_findings=False,  # a fix needs the finding of every row
+        )
+
+    summary = FixSummary(output=output, quarantine=quarantine, log=log)
+    for target in (output, quarantine, log):
+        _make_parent(target)
+    work = tempfile.mkdtemp(prefix=".ftqa-fix-", dir=Path(output).parent)
+    try:
+        with OutputFile(Path(work) / "changes.log.jsonl", "change log") as log_stream:
+            changes = ChangeLog(log_stream)
+            final = _rounds(source_path, kind, work, checked, allowed, settings, changes, summary)
+            final_output, final_quarantine = final
+        summary.edits = changes.edits
+        summary.by_rule = dict(changes.by_rule)
+        summary.dropped_by_rule = dict(changes.dropped_by_rule)
+        promote(final_output, output)
+        promote(final_quarantine, quarantine)
+        promote(Path(work) / "changes.log.jsonl", log)
+    finally:
+        _remove_tree(work)
     return summary
 
 
-# Findings kept per rule while fixing (the report cap would leave rows unfixed). Far above any
-# real dataset's count; beyond it `_check_capped` refuses rather than fix some rows silently.
-FIX_FINDINGS_CAP = 10_000_000
+def _rounds(
+    source_path: str,
+    kind: str,
+    work: str,
+    checked: Any,
+    allowed: set[tuple[str, str]],
+    settings: Any,
+    changes: ChangeLog,
+    summary: FixSummary,
+) -> tuple[Path, Path]:
+    ending = _ending(Path(summary.output).name) or _ending(source_path)
+    current, origin, outcome = source_path, _Origin(), _Outcome()
+    first: Report | None = None
+    for number in range(1, MAX_ROUNDS + 2):
+        report = checked(current)
+        first = first or report
+        todo = plan(report, allowed, current)
+        if number > 1 and not todo:
+            break
+        if number > MAX_ROUNDS:
+            summary.settled = False  # still something to fix: say so rather than loop on
+            break
+        paths = (Path(work) / f"round{number}{ending}", Path(work) / f"round{number}.q{ending}")
+        round_checkers = fixers(report, settings, current)
+        origin, changed = _round(
+            current, kind, report, todo, round_checkers, paths, origin, outcome, changes, number
+        )
+        summary.rounds = number
+        current = str(paths[0])
+        if not changed:
+            break
+    assert first is not None
+    summary.report = first
+    summary.rows_in = first.dataset.rows
+    summary.rows_quarantined = len(outcome.dropped)
+    summary.rows_out = summary.rows_in - summary.rows_quarantined
+    if summary.rounds == 1:
+        return Path(work) / f"round1{ending}", Path(work) / f"round1.q{ending}"
+    return _compose(source_path, kind, first, current, outcome, Path(work), ending)
 
 
-def _allowed_rules(
-    only: Sequence[str] | None, unsafe: bool, dedupe: bool, redact: bool
-) -> set[tuple[str, str]]:
-    index = rule_index()
-    chosen: set[tuple[str, str]] | None = None
-    if only:
-        unknown = [selector for selector in only if selector not in index]
-        if unknown:
-            raise FtqaError(f"unknown check or rule in --only: {', '.join(unknown)}")
-        chosen = {pair for selector in only for pair in index[selector]}
-    flagged = {
-        check_id
-        for flag, enabled in (("dedupe", dedupe), ("redact", redact))
-        if enabled
-        for check_id in FLAG_CHECKS[flag]
-    }
-    allowed: set[tuple[str, str]] = set()
-    for check_id, cls in checkers().items():
-        for rule in cls.rules:
-            if rule.fix in ("none", "display"):
+def _round(
+    current: str,
+    kind: str,
+    report: Report,
+    todo: Plan,
+    checkers: dict[str, Checker],
+    paths: tuple[Path, Path],
+    origin: _Origin,
+    outcome: _Outcome,
+    changes: ChangeLog,
+    number: int,
+) -> tuple[_Origin, bool]:
+    """One round: fix `current` into paths[0] (and its drops into paths[1])."""
+    rows, lines = array("q"), array("q")
+    changed = False
+    source = open_path(current, None, kind)
+    destinations = {"output": paths[0], "quarantine": paths[1]}
+    with open_writer(
+        current,
+        kind,
+        destinations,
+        "output",
+        expected_sha256=report.dataset.sha256,
+        expected_rows=report.dataset.rows,
+    ) as writer:
+        for record in source.records():
+            if record.row < 0:
+                changed |= _notice(record, writer, todo, changes, outcome, number)
                 continue
-            family_flag = next((f for f, ids in FLAG_CHECKS.items() if check_id in ids), None)
-            if family_flag is not None:
-                if check_id not in flagged:
-                    continue
-            elif rule.fix == "unsafe" and not unsafe:
-                continue
-            if chosen is not None and (check_id, rule.slug) not in chosen:
-                continue
-            allowed.add((check_id, rule.slug))
-    return allowed
-
-
-def _fixers(report: Report, settings: Any, path: str) -> dict[str, Checker]:
-    context = CheckContext(files=(path,))
-    return {
-        check_id: cls(settings.options_for(check_id), context)
-        for check_id, cls in checkers().items()
-        if check_id in {finding.check for finding in report.findings}
-    }
-
-
-def _plan(
-    report: Report, allowed: set[tuple[str, str]]
-) -> tuple[dict[int, list[Finding]], dict[tuple[int | None, str], Finding]]:
-    by_row: dict[int, list[Finding]] = defaultdict(list)
-    notices: dict[tuple[int | None, str], Finding] = {}
-    for finding in report.findings:
-        if (finding.check, finding.rule) not in allowed:
-            continue
-        if finding.file is not None and finding.file != report.dataset.path:
-            continue
-        rows = finding.rows or ([finding.row] if finding.row is not None else [])
-        if not rows:
-            notices[(finding.line, finding.rule)] = finding
-        for row in rows:
-            by_row[row].append(finding)
-    _check_capped(report, allowed)
-    return by_row, notices
-
-
-def _check_capped(report: Report, allowed: set[tuple[str, str]]) -> None:
-    """Fixes need every finding: refuse when the report listed only some of a fixable rule."""
-    for run in report.checks:
-        if not run.note or "findings listed" not in run.note:
-            continue
-        for part in run.note.split("; "):
-            rule = part.split(":", 1)[0]
-            if (run.id, rule) in allowed:
-                raise FtqaError(
-                    f"{run.id}/{rule} has more findings than max-findings-per-rule lists; "
-                    "raise it in the configuration to fix them all"
+            original_row, original_line = origin.of(record)
+            decision = _decide(record, todo.by_row.get(record.row, ()), checkers)
+            for finding, result in decision.changes:
+                changes.add(
+                    row=original_row,
+                    line=original_line,
+                    check=finding.check,
+                    rule=finding.rule,
+                    action="drop" if isinstance(result, Drop) else "edit",
+                    reason=result.reason if isinstance(result, Drop) else finding.message,
+                    before=None if isinstance(result, Drop) else result.before,
+                    after=None if isinstance(result, Drop) else result.after,
+                    round_=number,
                 )
+            if decision.drop is not None:
+                writer.put(record, "quarantine")
+                outcome.dropped.add(original_row)
+                changed = True
+                continue
+            if decision.value is UNCHANGED:
+                writer.put(record, "output")
+            else:
+                writer.put(record, "output", decision.value)
+                outcome.edited.add(original_row)
+                changed = True
+            rows.append(original_row)
+            lines.append(original_line if original_line is not None else -1)
+        writer.finish()
+    return _Origin(rows, lines), changed
 
 
-def _copy_notice(
-    record: Record,
-    clean: RowWriter,
-    notices: dict[tuple[int | None, str], Finding],
-    changes: Any,
-    summary: FixSummary,
-) -> None:
-    """Blank lines and the BOM: dropped when their fix applies, copied otherwise."""
-    if clean.kind != "jsonl":
-        return
-    rule = record.problems[0].rule if record.problems else ""
-    if rule == "byte-order-mark":
-        if (1, rule) in notices:
-            _log(changes, summary, record, "format", rule, "edit", "BOM", "", "removed the BOM")
-        else:
-            clean.write_bytes(b"\xef\xbb\xbf")
-    elif rule == "blank-line":
-        if (record.line, rule) in notices:
-            _log(changes, summary, record, "format", rule, "edit", "", "", "removed a blank line")
-        elif isinstance(record.source, bytes):
-            clean.write_bytes(record.source + b"\n")
+@dataclass
+class _Decision:
+    value: Any = UNCHANGED
+    drop: Drop | None = None
+    changes: list[tuple[Finding, Edit | Drop]] = field(default_factory=list)
 
 
-def _fix_row(
-    record: Record,
-    findings: list[Finding],
-    fixers: dict[str, Checker],
-    clean: RowWriter,
-    removed: RowWriter,
-    changes: Any,
-    summary: FixSummary,
-) -> None:
+def _decide(record: Record, findings: Sequence[Finding], checkers: dict[str, Checker]) -> _Decision:
+    decision = _Decision()
     value = record.raw
-    edited = False
     for finding in findings:
-        checker = fixers.get(finding.check)
+        checker = checkers.get(finding.check)
         if checker is None:
             continue
         result = checker.fix(value, finding, record.row)
         if isinstance(result, Drop):
-            removed.write(record)
-            summary.rows_quarantined += 1
-            _log(
-                changes,
-                summary,
-                record,
-                finding.check,
-                finding.rule,
-                "drop",
-                None,
-                None,
-                result.reason,
-            )
-            return
+            decision.drop = result
+            decision.changes.append((finding, result))
+            return decision
         if isinstance(result, Edit):
             value = result.value
-            edited = True
-            summary.edits += 1
-            _log(
-                changes,
-                summary,
-                record,
-                finding.check,
-                finding.rule,
-                "edit",
-                result.before,
-                result.after,
-                finding.message,
-            )
-    clean.write(record, value, edited)
-    summary.rows_out += 1
+            decision.value = value
+            decision.changes.append((finding, result))
+    return decision
 
 
-def _log(
-    changes: Any,
-    summary: FixSummary,
+def _notice(
     record: Record,
-    check_id: str,
-    rule: str,
-    action: str,
-    before: str | None,
-    after: str | None,
-    reason: str,
-) -> None:
-    key = f"{check_id}/{rule}"
-    summary.by_rule[key] = summary.by_rule.get(key, 0) + 1
-    entry = {
-        "row": record.row if record.row >= 0 else None,
-        "line": record.line,
-        "check": check_id,
-        "rule": rule,
-        "action": action,
-        "before": before,
-        "after": after,
-        "reason": reason,
-    }
-    changes.write(orjson.dumps(entry) + b"\n")
+    writer: Any,
+    todo: Plan,
+    changes: ChangeLog,
+    outcome: _Outcome,
+    number: int,
+) -> bool:
+    """A notice: stop on data that could not be read; leave out framing a fix removes."""
+    rule = record.problems[0].rule if record.problems else ""
+    if rule in UNREADABLE:
+        message = record.problems[0].message
+        raise FtqaError(f"{record.file}: cannot fix a file that cannot be read whole: {message}")
+    if (record.line, rule) not in todo.framing:
+        return False
+    writer.omit(record)
+    what = "removed the byte order mark" if rule == "byte-order-mark" else "removed a blank line"
+    changes.add(
+        row=None,
+        line=record.line,
+        check="format",
+        rule=rule,
+        action="edit",
+        reason=what,
+        round_=number,
+    )
+    if number == 1:
+        outcome.omitted.add((record.line, rule))
+    return True
+
+
+def _compose(
+    source_path: str,
+    kind: str,
+    first: Report,
+    last: str,
+    outcome: _Outcome,
+    work: Path,
+    ending: str,
+) -> tuple[Path, Path]:
+    """Write the final files from the input itself: dropped rows (in any round) to the
+    quarantine exactly as written, edited rows as the last round left them, the rest copied."""
+    final = (work / f"final{ending}", work / f"final.q{ending}")
+    fixed_rows = (r for r in open_path(last, None, kind).records() if r.row >= 0)
+    with open_writer(
+        source_path,
+        kind,
+        {"output": final[0], "quarantine": final[1]},
+        "output",
+        expected_sha256=first.dataset.sha256,
+        expected_rows=first.dataset.rows,
+    ) as writer:
+        for record in open_path(source_path, None, kind).records():
+            if record.row < 0:
+                rule = record.problems[0].rule if record.problems else ""
+                if (record.line, rule) in outcome.omitted:
+                    writer.omit(record)
+                continue
+            if record.row in outcome.dropped:
+                writer.put(record, "quarantine")
+                continue
+            fixed = next(fixed_rows)
+            if record.row in outcome.edited and fixed.raw != record.raw:
+                writer.put(record, "output", fixed.raw)
+            else:
+                writer.put(record, "output")
+        writer.finish()
+    return final
+
+
+def _make_parent(target: str) -> None:
+    try:
+        Path(target).parent.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise FtqaError(f"{target}: cannot write ({error.strerror or error})") from error
+
+
+def _remove_tree(directory: str) -> None:
+    import shutil
+
+    shutil.rmtree(directory, ignore_errors=True)

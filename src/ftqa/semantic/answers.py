@@ -13,6 +13,11 @@ as "Sure!", the next one too), then:
 - **negation**: whether the headline is negated (`Penguins cannot fly.`);
 - **refusal**: whether the answer opens by declining (`I'm sorry, but I can't help with that`).
 
+Code is not a claim: when an answer is code (a fenced block, or lines that read as code), its
+numbers and negations are details of an implementation (`if n == 0` vs `if n == 1` in two
+factorial functions), so only polarity, final answers and refusals are compared. List markers
+(`1.`, `2)`) are not numbers an answer states.
+
 Two answers conflict, strongest reason first, when one refuses and the other does not
 (`inconsistent-refusal`, 0.9), their polarities are opposite (0.95), their final answers differ
 (0.9), their headline numbers are disjoint (0.85 when both headlines are short statements, else
@@ -51,6 +56,14 @@ NOT_ANSWERS = re.compile(
 )
 NOT_ANSWER_OPENERS = re.compile(r"^(?:not (?:at all|really|exactly|necessarily|quite))\b")
 _MARKDOWN_LEAD = re.compile(r"^[\s>*#_`\-]+")
+_LIST_MARKER = re.compile(r"^[ \t]*(?:\d{1,3}[.)]|[-*•])[ \t]+", re.M)
+_CODE_LINE = re.compile(
+    r"^\s*(?:def |class |import |from \S+ import |#include|#!|public |private |static |function "
+    r"|const |let |var |return\b|print\(|console\.|(?:if|for|while|elif|else|switch)\b.*[:{]\s*$"
+    r"|SELECT |INSERT |UPDATE |DELETE |CREATE |<[A-Za-z/!?]|[{}\])]|.*[;{]\s*$"
+    r"|\w[\w.\[\]]*\s*[+\-*/]?=\s)"
+)
+CODE_SHARE = 0.5
 _SENTENCE_END = re.compile(r"[.!?](?=\s|$)|\n")
 FINAL_RE = re.compile(
     r"(?:####\s*|\\boxed\{\s*|\b(?:final answer|the answer|answer|result)\s*(?:is|:|=)\s*"
@@ -98,9 +111,21 @@ class Conflict:
     reason: str
 
 
+def is_code(text: str) -> bool:
+    """Whether an answer is code: a fenced block, or lines that read as code from the first on
+    (most of the first eight)."""
+    stripped = text.strip()
+    if stripped.startswith(("```", "~~~")):
+        return True
+    lines = [line for line in stripped.splitlines()[:8] if line.strip()]
+    if len(lines) < 2 or not _CODE_LINE.match(lines[0]):
+        return False  # prose first: the headline is a statement, whatever code follows
+    return sum(1 for line in lines if _CODE_LINE.match(line)) >= CODE_SHARE * len(lines)
+
+
 def headline(text: str) -> str:
     """The first sentence (two, when the first is a short filler), without markdown markers."""
-    body = _MARKDOWN_LEAD.sub("", text.strip())
+    body = _MARKDOWN_LEAD.sub("", _LIST_MARKER.sub("", text.strip()))
     if body.startswith("```") or not body:
         return ""
     head = ""
@@ -144,6 +169,7 @@ def _polarity(head: str) -> tuple[int, str]:
 def answer(text: str, prompt: str = "") -> Answer:
     """The facts of one answer; numbers that the prompt contains are left out."""
     head = headline(text)
+    code = is_code(text)
     polarity, polarity_word = _polarity(head)
     in_prompt = {key for _, key in digit_numbers(prompt) + word_numbers(prompt)}
     numbers: dict[str, None] = {}
@@ -154,7 +180,7 @@ def answer(text: str, prompt: str = "") -> Answer:
         not in ("one", "zero", "hundred", "thousand", "million", "billion")
     ]
     for _, key in sorted(digit_numbers(head) + spelled):
-        if key not in in_prompt:
+        if key not in in_prompt and not code:
             numbers.setdefault(key, None)
     finals = [m.group(1) for m in FINAL_RE.finditer(text)]
     final = number_key(float(finals[-1].replace(",", ""))) if finals else None
@@ -170,7 +196,7 @@ def answer(text: str, prompt: str = "") -> Answer:
         polarity_word=polarity_word,
         numbers=tuple(numbers),
         final=final,
-        negated=negations % 2 == 1,
+        negated=negations % 2 == 1 and not code,
         words=content,
         head_words=len(words),
         refusal=REFUSAL_RE.search(window) is not None,

@@ -8,6 +8,7 @@ system deletes when it is closed, and keeps only an 8-byte end offset per text i
 
 from __future__ import annotations
 
+import contextlib
 import tempfile
 from array import array
 from collections.abc import Iterable, Iterator, Sequence
@@ -86,8 +87,10 @@ class TextStore:
 
     def close(self) -> None:
         if self._file is not None:
-            self._file.close()
-            self._file = None
+            file, self._file = self._file, None
+            # A scratch file: a full disk must not turn the report into a traceback.
+            with contextlib.suppress(OSError):
+                file.close()
         self._pending = bytearray()
 
     def __del__(self) -> None:

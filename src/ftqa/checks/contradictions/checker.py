@@ -1,0 +1,236 @@
+"""The `contradictions` checker class: per-row features, and the dataset-wide pass built from
+the rule modules."""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from array import array
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+
+from ftqa.checker import Checker, Rule
+from ftqa.checks.contradictions.edges import Edge, _key, _side_text
+from ftqa.checks.contradictions.options import (
+    EXCERPT,
+    NORM,
+    NUM_PERM,
+    PROMPT_CHARS,
+    RESPONSE_CHARS,
+    RESPONSE_TAIL,
+    SYSTEM_ROLES,
+    ContradictionsOptions,
+)
+from ftqa.checks.contradictions.preferences import LabelRules
+from ftqa.checks.contradictions.reporting import AnswerReports
+from ftqa.checks.contradictions.tiers import AnswerTiers
+from ftqa.dedup import (
+    KeyIndex,
+    MinHashParams,
+    RowLog,
+    SignatureIndex,
+    scope_key,
+    scope_text,
+)
+from ftqa.dedup.scope import cached_parts
+from ftqa.finding import Finding, Severity
+from ftqa.records import Record
+from ftqa.semantic import Semantic
+from ftqa.semantic.answers import Answer, Conflict, answer
+from ftqa.semantic.questions import Question, question, words_of
+from ftqa.semantic.texts import TextStore
+
+
+class ContradictionsChecker(LabelRules, AnswerTiers, AnswerReports, Checker):
+    id = "contradictions"
+    summary = "The same or an equivalent prompt with conflicting answers, labels or preferences."
+    version = "1"
+    isolated = True  # reads and writes no other checker's per-row values
+    rules = (
+        Rule(
+            "conflicting-answers",
+            Severity.WARNING,
+            "The same question (identical, near-identical or paraphrased prompt) gets "
+            "contradictory answers.",
+        ),
+        Rule(
+            "inconsistent-refusal",
+            Severity.WARNING,
+            "The same question is refused in one example and answered in another.",
+        ),
+        Rule(
+            "divergent-answers",
+            Severity.INFO,
+            "The same prompt gets answers that are unrelated in meaning.",
+        ),
+        Rule(
+            "conflicting-labels",
+            Severity.WARNING,
+            "The same input carries different labels.",
+        ),
+        Rule(
+            "conflicting-preferences",
+            Severity.WARNING,
+            "For the same prompt, one row prefers A over B and another prefers B over A "
+            "(or a longer cycle).",
+        ),
+    )
+    Options = ContradictionsOptions
+    options: ContradictionsOptions
+
+    def __init__(self, options: ContradictionsOptions, context: Any) -> None:
+        super().__init__(options, context)
+        self._log = RowLog()
+        self._prompt_keys = KeyIndex()
+        self._response_keys = KeyIndex()
+        self._rejected_keys = KeyIndex()
+        self._signatures = SignatureIndex(
+            MinHashParams(threshold=options.lexical_threshold, ngram=1, num_perm=NUM_PERM, seed=1)
+        )
+        self._prompts = TextStore(PROMPT_CHARS)
+        self._responses = TextStore(RESPONSE_CHARS, RESPONSE_TAIL)
+        self._rejected = TextStore(EXCERPT * 2)
+        self._systems: dict[bytes, int] = {}
+        self._system_ids = array("q")
+        self._kind = bytearray()  # 0 answer, 1 classification, 2 preference
+        self._has_prompt = bytearray()
+        self._files = array("i")
+        self._label_keys: dict[int, set[bytes]] = {}  # per file: distinct short completions
+        self._not_labels: set[int] = set()  # files whose completions are not a small label set
+        self._answers: dict[int, Answer] = {}
+        self._questions: dict[int, Question] = {}
+        self._stats: dict[str, Any] = {}
+        self._counts: dict[str, int] = {}
+        self._engine: Semantic | None = None
+
+    # -- per row -----------------------------------------------------------------------------
+
+    def check_record(self, record: Record) -> Iterator[Finding]:
+        if record.split not in ("train", "validation"):
+            return iter(())
+        include_system = self.options.include_system
+        key = scope_key(record, "prompt", NORM, include_system)
+        if key is None:
+            return iter(())
+        if record.chosen is not None:
+            kind = 2
+            response = _side_text(record.chosen)
+            rejected = _side_text(record.rejected or [])
+        elif record.text is not None and not record.messages:
+            kind = 1
+            response = record.label or ""
+            rejected = ""
+        else:
+            kind = 0
+            response = "\n".join(
+                text for tag, text in cached_parts(record, "response") if tag == "assistant"
+            )
+            rejected = ""
+        user_parts = cached_parts(record, "prompt", False)
+        user = "\n".join(text for _, text in user_parts)
+        self._log.add(record, response)
+        self._kind.append(kind)
+        self._prompt_keys.add(key)
+        short = len(response) <= self.options.label_max_chars
+        self._response_keys.add(_key(response, normalize=kind == 2 or short))
+        self._rejected_keys.add(_key(rejected, normalize=True) if kind == 2 else None)
+        self._signatures.add(scope_text(record, "prompt", NORM, False))
+        self._prompts.add(user)
+        self._has_prompt.append(bool(user.strip()))
+        self._responses.add(response)
+        self._rejected.add(rejected)
+        self._system_ids.append(self._system_id(record) if include_system else 0)
+        file_id = self._log.file[-1]
+        self._files.append(file_id)
+        if kind == 0 and file_id not in self._not_labels:
+            self._track_label(file_id, response)
+        return iter(())
+
+    def _track_label(self, file_id: int, response: str) -> None:
+        stripped = response.strip()
+        if not stripped or len(stripped) > self.options.label_max_chars:
+            self._not_labels.add(file_id)
+            self._label_keys.pop(file_id, None)
+            return
+        keys = self._label_keys.setdefault(file_id, set())
+        keys.add(NORM(stripped).encode("utf-8", "surrogatepass"))
+        if len(keys) > self.options.label_set_size:
+            self._not_labels.add(file_id)
+            self._label_keys.pop(file_id, None)
+
+    def _system_id(self, record: Record) -> int:
+        parts = [
+            (tag, text) for tag, text in cached_parts(record, "prompt", True) if tag in SYSTEM_ROLES
+        ]
+        digest = hashlib.blake2b(digest_size=16, person=b"ftqa-contra-sys")
+        for tag, text in parts:
+            digest.update(tag.encode() + b"\x1f" + NORM(text).encode("utf-8", "surrogatepass"))
+        return self._systems.setdefault(digest.digest(), len(self._systems))
+
+    # -- at the end --------------------------------------------------------------------------
+
+    def finish(self) -> Iterator[Finding]:
+        start = time.perf_counter()
+        count = len(self._log)
+        kinds = np.frombuffer(bytes(self._kind), dtype=np.uint8)
+        labels = self._prompt_keys.labels()
+        files = np.asarray(self._files, dtype=np.int64)
+        label_files = self._label_files(kinds, files)
+        self._stats = {
+            "rows": count,
+            "label_files": [self._log.files[f] for f in sorted(label_files)],
+        }
+        try:
+            yield from self._preferences(labels, kinds)
+            label_rows = (kinds == 1) | ((kinds == 0) & np.isin(files, list(label_files)))
+            yield from self._labels(labels, label_rows)
+            answer_rows = ~label_rows
+            edges = list(self._answer_edges(labels, answer_rows))
+            yield from self._report(edges)
+        finally:
+            self._stats["seconds"] = round(time.perf_counter() - start, 2)
+            self._stats["findings"] = dict(self._counts)
+            for store in (self._prompts, self._responses, self._rejected):
+                store.close()
+
+    def _label_files(self, kinds: np.ndarray, files: np.ndarray) -> set[int]:
+        """Files of prompt/completion (or chat) rows whose completions form a small label set:
+        every completion short, few distinct values, each seen about twice or more on average."""
+        chosen = set()
+        for file_id, keys in self._label_keys.items():
+            rows = int(((files == file_id) & (kinds == 0)).sum())
+            if rows >= 2 * len(keys) and len(keys) >= 2:
+                chosen.add(file_id)
+        return chosen
+
+    # facts, lazily per row
+
+    def _answer(self, row: int) -> Answer:
+        facts = self._answers.get(row)
+        if facts is None:
+            facts = self._answers[row] = answer(self._responses.get(row), self._prompts.get(row))
+        return facts
+
+    def _answer_words(self, row: int) -> frozenset[str]:
+        return frozenset(words_of(self._responses.get(row)))
+
+    def _question(self, row: int) -> Question:
+        facts = self._questions.get(row)
+        if facts is None:
+            facts = self._questions[row] = question(self._prompts.get(row))
+        return facts
+
+    def _edge(self, a: int, b: int, conflict: Conflict, sameness: float, relation: str) -> Edge:
+        if conflict.kind == "refusal":
+            rule = "inconsistent-refusal"
+        elif conflict.kind == "divergent":
+            rule = "divergent-answers"
+        else:
+            rule = "conflicting-answers"
+        return Edge(a, b, rule, round(sameness * conflict.strength, 2), conflict.reason, relation)
+
+    # findings
+    def stats(self) -> dict[str, Any]:
+        return self._stats

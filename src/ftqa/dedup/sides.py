@@ -1,0 +1,167 @@
+"""The prompt side and the answer side of each row, compact enough to keep for every row, to
+decide whether two near-duplicate rows say the same thing on each side.
+
+Two sides agree when they are equal after normalization, or when they carry the same facts (the
+numbers they state and a leading yes/no) and their word n-gram sets are at least `threshold`
+alike. Short sides (up to `EXACT_SHINGLES` shingles: most questions, labels, short answers) keep
+their exact shingle set, so one changed word in an eight-word question is measured, not estimated;
+longer sides keep a MinHash signature, and their estimate is allowed two standard errors.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from array import array
+from dataclasses import dataclass
+
+import numpy as np
+
+from ftqa.dedup.index import KeyIndex
+from ftqa.dedup.minhash import MinHashParams, signatures
+from ftqa.dedup.shingles import shingle_hashes
+
+EXACT_SHINGLES = 48
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+_POLARITY = re.compile(r"\s*(yes|no)\b", re.IGNORECASE)
+
+
+def facts_key(text: str) -> bytes:
+    """8 bytes that differ when two texts state different numbers or a different yes/no."""
+    numbers = sorted(_NUMBER.findall(text))
+    polarity = _POLARITY.match(text)
+    word = polarity.group(1).lower() if polarity else ""
+    digest = hashlib.blake2b(digest_size=8)
+    digest.update(word.encode())
+    digest.update(b"\x00".join(number.encode() for number in numbers))
+    return digest.digest()
+
+
+class SideIndex:
+    """Per row: the side's exact key, facts key, and either its exact shingle set (short sides)
+    or a MinHash signature (long sides). Rows without text keep neither."""
+
+    def __init__(self, params: MinHashParams) -> None:
+        self.params = params
+        self.keys = KeyIndex()
+        self._facts = bytearray()
+        self._pending: list[str] = []
+        self._shingles = array("Q")
+        self._starts = array("q")  # each row's exact set: shingles[start:end] (-1: not kept)
+        self._ends = array("q")
+        self._slots = array("q")  # each long row's signature: sigs[slot] (-1: none)
+        self._chunks: list[np.ndarray] = []
+        self._signed = 0
+
+    def add(self, key: bytes | None, text: str) -> None:
+        self.keys.add(key)
+        self._facts += facts_key(text)
+        self._pending.append(text)
+        if len(self._pending) >= 2048:
+            self._flush()
+
+    def _flush(self) -> None:
+        if not self._pending:
+            return
+        flat, offsets = shingle_hashes(self._pending, self.params.ngram)
+        long_sets: list[np.ndarray] = []
+        for index in range(len(self._pending)):
+            grams = np.unique(flat[offsets[index] : offsets[index + 1]])
+            if len(grams) <= EXACT_SHINGLES:
+                self._starts.append(len(self._shingles))
+                self._shingles.extend(grams.tolist())
+                self._ends.append(len(self._shingles))
+                self._slots.append(-1)
+            else:
+                self._starts.append(-1)
+                self._ends.append(-1)
+                self._slots.append(self._signed + len(long_sets))
+                long_sets.append(grams)
+        if long_sets:
+            bounds = np.cumsum([0] + [len(grams) for grams in long_sets])
+            params = self.params
+            self._chunks.append(
+                signatures(np.concatenate(long_sets), bounds, params.num_perm, params.seed)
+            )
+            self._signed += len(long_sets)
+        self._pending = []
+
+    def side(self, threshold: float, compare_text: bool = True) -> Side:
+        self._flush()
+        perms = self.params.num_perm
+        sigs = np.concatenate(self._chunks) if self._chunks else np.zeros((0, perms), np.uint32)
+        self._chunks = [sigs]
+        return Side(
+            keys=self.keys.keys(),
+            facts=np.frombuffer(bytes(self._facts), dtype=np.uint64),
+            sigs=sigs,
+            slots=np.frombuffer(self._slots, dtype=np.int64),
+            shingles=np.frombuffer(self._shingles, dtype=np.uint64),
+            starts=np.frombuffer(self._starts, dtype=np.int64),
+            ends=np.frombuffer(self._ends, dtype=np.int64),
+            threshold=threshold,
+            params_seed=self.params.seed,
+            compare_text=compare_text,
+        )
+
+
+@dataclass
+class Side:
+    keys: np.ndarray  # (rows, 2) uint64 exact keys (all zeros: no side)
+    facts: np.ndarray  # (rows,) uint64
+    sigs: np.ndarray  # (long sides, perms) uint32
+    slots: np.ndarray  # per row: its signature is sigs[slot]; -1 when it has none
+    shingles: np.ndarray  # exact shingle sets of short sides, back to back
+    starts: np.ndarray  # per row: its set is shingles[start:end]; -1 when not kept
+    ends: np.ndarray
+    threshold: float
+    params_seed: int
+    compare_text: bool = True  # False: the side is not asked to agree (one-sided scopes)
+
+    def _exact(self, row: int) -> np.ndarray | None:
+        start = int(self.starts[row])
+        return None if start < 0 else self.shingles[start : int(self.ends[row])]
+
+    def class_keys(self) -> np.ndarray:
+        """Keys that put rows in one class only when this side is the same."""
+        return self.keys if self.compare_text else np.zeros_like(self.keys)
+
+    def agree(self, first: int, second: int) -> bool:
+        if not self.compare_text or (self.keys[first] == self.keys[second]).all():
+            return True
+        if self.facts[first] != self.facts[second]:
+            return False
+        a, b = self._exact(first), self._exact(second)
+        if a is not None and b is not None:
+            union = len(np.union1d(a, b))
+            return union > 0 and len(np.intersect1d(a, b)) / union >= self.threshold - 1e-9
+        # A long side's similarity is an estimate (standard error up to 0.5/sqrt(perms)); its
+        # numbers and yes/no already agree, so allow two standard errors rather than miss a
+        # reworded side by chance.
+        same = float((self._signature(first) == self._signature(second)).mean())
+        return same >= self.threshold - 1.0 / np.sqrt(self.sigs.shape[1]) - 1e-6
+
+    def _signature(self, row: int) -> np.ndarray:
+        """A long side's stored signature; a short side's is made from its set when it meets a
+        long one (rare: only candidate pairs are compared)."""
+        slot = int(self.slots[row])
+        if slot >= 0:
+            return self.sigs[slot]
+        grams = self._exact(row)
+        if grams is None or not len(grams):
+            return np.full(self.sigs.shape[1], -1, dtype=np.int64)  # matches no signature value
+        bounds = np.array([0, len(grams)], dtype=np.uint64)
+        return signatures(grams, bounds, self.sigs.shape[1], self.params_seed)[0]
+
+
+@dataclass
+class Sides:
+    """What must agree besides the whole example: with a long shared answer, short questions that
+    differ would pass the example's threshold, and with a long shared prompt, short answers would:
+    either row then teaches something the other does not."""
+
+    prompt: Side
+    answer: Side
+
+    def agree(self, first: int, second: int) -> bool:
+        return self.answer.agree(first, second) and self.prompt.agree(first, second)

@@ -1,0 +1,59 @@
+"""The change log of a rewrite: one JSON line per change, located in the ORIGINAL input.
+
+Excerpts and reasons come from the dataset, so they pass through the outbound-text layer like
+every other string ftqa writes: secrets and personal data are masked on both sides of a change.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any, BinaryIO
+
+import orjson
+
+from ftqa.checks.secrets import mask_secrets
+from ftqa.render.safe import terminal_text
+
+
+def outbound(text: str) -> str:
+    return terminal_text(mask_secrets(text))
+
+
+class ChangeLog:
+    def __init__(self, stream: BinaryIO) -> None:
+        self.stream = stream
+        self.by_rule: Counter[str] = Counter()
+        self.dropped_by_rule: Counter[str] = Counter()
+        self.edits = 0
+
+    def add(
+        self,
+        *,
+        row: int | None,
+        line: int | None,
+        check: str,
+        rule: str,
+        action: str,
+        reason: str,
+        before: str | None = None,
+        after: str | None = None,
+        round_: int = 1,
+    ) -> None:
+        self.by_rule[f"{check}/{rule}"] += 1
+        if action == "edit":
+            self.edits += 1
+        else:
+            self.dropped_by_rule[f"{check}/{rule}"] += 1
+        entry: dict[str, Any] = {
+            "row": row,
+            "line": line,
+            "check": check,
+            "rule": rule,
+            "action": action,
+            "before": outbound(before) if before is not None else None,
+            "after": outbound(after) if after is not None else None,
+            "reason": outbound(reason),
+        }
+        if round_ > 1:
+            entry["round"] = round_
+        self.stream.write(orjson.dumps(entry) + b"\n")
