@@ -35,6 +35,16 @@ def _ids(value: str) -> list[str]:
     return [item.strip() for item in value.split(",") if item.strip()]
 
 
+MAP_HELP = (
+    "read keys that are not the format's own: FIELD=KEY,... (e.g. prompt=question,"
+    "completion=answer; also role-key=KEY, content-key=KEY, role.assistant=TAG)"
+)
+
+
+def _add_map(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--map", dest="field_map", metavar="FIELD=KEY,...", help=MAP_HELP)
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="ftqa",
@@ -45,7 +55,12 @@ def _parser() -> argparse.ArgumentParser:
     commands.required = True
 
     check = commands.add_parser("check", help="check dataset files and report every problem")
-    check.add_argument("paths", nargs="+", metavar="PATH", help="dataset files (one dataset)")
+    check.add_argument(
+        "paths",
+        nargs="+",
+        metavar="PATH",
+        help="dataset files, datasets save_to_disk folders or hf://ORG/NAME[:SPLIT] (one dataset)",
+    )
     check.add_argument(
         "--validation",
         action="append",
@@ -96,7 +111,10 @@ def _parser() -> argparse.ArgumentParser:
         help="held-out or benchmark files to test contamination against (repeatable)",
     )
     check.add_argument(
-        "--model", metavar="NAME", help="target model profile: tokenizer, context limit and price"
+        "--model",
+        metavar="NAME",
+        help="target model: a profile, a local Hugging Face model folder, or PROVIDER:MODEL "
+        "(together, mistral, azure, vertex, local) for its tokenizer, limit and price",
     )
     check.add_argument(
         "--epochs",
@@ -104,6 +122,7 @@ def _parser() -> argparse.ArgumentParser:
         metavar="N",
         help="epochs for the cost estimate (default: the provider's rule)",
     )
+    _add_map(check)
     check.add_argument(
         "--examples-out",
         metavar="FILE",
@@ -140,6 +159,7 @@ def _parser() -> argparse.ArgumentParser:
         help="replace detected secrets and personal data with typed placeholders",
     )
     add_config_arguments(fix)
+    _add_map(fix)
 
     commands.add_parser("checks", help="list checkers and their rules")
 
@@ -168,6 +188,7 @@ def _parser() -> argparse.ArgumentParser:
         help="group exact duplicates only (skip near-duplicate clustering)",
     )
     add_config_arguments(split)
+    _add_map(split)
     train_cli.add_parser(commands)
     return parser
 
@@ -250,6 +271,7 @@ def _check(args: argparse.Namespace) -> int:
             epochs=args.epochs,
             examples=bool(args.examples_out),
             progress=progress.update if progress.enabled else None,
+            map=args.field_map,
         )
     finally:
         progress.close()
@@ -289,6 +311,7 @@ def _fix(args: argparse.Namespace) -> int:
         dedupe=args.dedupe,
         redact=args.redact,
         config=args.config,
+        mapping=args.field_map,
     )
     print(
         f"{terminal_text(args.path)}: {summary.rows_in} rows in, {summary.rows_out} written to "
@@ -346,6 +369,7 @@ def _split(args: argparse.Namespace) -> int:
         config=args.config,
         stratify_by=None if args.stratify_by == "none" else args.stratify_by,
         near_duplicates=not args.exact_only,
+        mapping=args.field_map,
     )
     print(json.dumps(manifest, indent=2, ensure_ascii=False))
     return EXIT_OK

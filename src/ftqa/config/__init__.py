@@ -27,6 +27,7 @@ from ftqa.errors import ConfigError
 from ftqa.finding import Severity
 from ftqa.formats import FORMATS, ReadOptions
 from ftqa.formats.base import DEFAULT_EXTRA_KEYS
+from ftqa.formats.mapping import FieldMap, MappingError, parse_map
 from ftqa.registry import checkers, is_checker, load_checker, resolve
 from ftqa.report import ConfigFileInfo, ConfigInfo
 
@@ -66,6 +67,13 @@ class GlobalSettings(BaseModel):
         default_factory=lambda: list(DEFAULT_EXTRA_KEYS),
         description="Top-level keys accepted besides the format's own (metadata fields).",
     )
+    map: dict[str, str | list[str]] = Field(
+        default_factory=dict,
+        description='Field mapping: format field -> the row\'s key (`prompt = "question"`), '
+        "`role-key`, `content-key`, `role.ROLE` -> tag (CLI `--map`).",
+    )
+    role_key: str | None = Field(None, description="Key of each nested message's role.")
+    content_key: str | None = Field(None, description="Key of each nested message's content.")
     max_findings_per_rule: int = Field(
         1000, ge=1, description="Findings listed per rule; counts stay exact beyond it."
     )
@@ -128,6 +136,7 @@ class Settings:
                     raise ConfigError(
                         f"{self.origin}: [{check_id}] severity: unknown rule `{slug}`"
                     )
+        self._mapping = self._field_map()
         fmt = self.globals.input_format
         if fmt != "auto" and fmt not in FORMATS:
             raise ConfigError(
@@ -162,6 +171,20 @@ class Settings:
             summary=summary(changes) or None,
         )
 
+    def _field_map(self) -> FieldMap | None:
+        table: dict[str, str | list[str]] = dict(self.globals.map)
+        for key, value in (
+            ("role-key", self.globals.role_key),
+            ("content-key", self.globals.content_key),
+        ):
+            if value is not None:
+                table.setdefault(key, value)
+        try:
+            mapping = parse_map(table, origin="your mapping")
+        except MappingError as error:
+            raise ConfigError(f"{self.origin}: {error}") from error
+        return mapping or None
+
     def options_for(self, check_id: str) -> Options:
         """The checker's validated options (its defaults when the configuration has none)."""
         options = self.options.get(check_id)
@@ -183,6 +206,7 @@ class Settings:
             sharegpt_roles=dict(self.globals.sharegpt_roles),
             extra_roles=tuple(self.globals.extra_roles),
             extra_keys=tuple(self.globals.extra_keys),
+            mapping=self._mapping,
         )
 
     @property

@@ -336,6 +336,10 @@ def load_hf_tokenizer(path: str) -> HuggingFaceTokenizer:
         file = file / "tokenizer.json"
     text = file.read_text(encoding="utf-8")
     tokenizer = HFTokenizer.from_str(text)
+    # A saved tokenizer may pad or truncate every encoding (padding to 128 counts "hi" as 128
+    # tokens): counts must be of the text alone.
+    tokenizer.no_truncation()
+    tokenizer.no_padding()
     added = json.loads(text).get("added_tokens") or []
     special = frozenset(
         str(token["content"]) for token in added if isinstance(token, dict) and token.get("special")

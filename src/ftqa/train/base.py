@@ -109,6 +109,10 @@ class Trainer:
             )
         self.settings: dict[str, Any] = given
 
+    @classmethod
+    def check_model(cls, model: str) -> None:
+        """Refuse, before anything else runs, a base model this provider cannot have."""
+
     def problems(self, plan: Plan) -> list[str]:
         """Why this plan cannot be launched on this provider (empty when it can)."""
         found = []

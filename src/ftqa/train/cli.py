@@ -117,6 +117,12 @@ def add_parser(commands: Any) -> argparse.ArgumentParser:
     )
     add_config_arguments(parser)
     parser.add_argument(
+        "--map",
+        dest="field_map",
+        metavar="FIELD=KEY,...",
+        help="read keys that are not the format's own (as for ftqa check)",
+    )
+    parser.add_argument(
         "--output-dir",
         metavar="DIR",
         help="where the manifest, the report copy (and for hf the model) go "
@@ -178,6 +184,7 @@ def run(args: argparse.Namespace) -> int:
             connect_timeout=args.connect_timeout,
             read_timeout=args.read_timeout,
             retries=args.retries,
+            mapping=args.field_map,
         )
     except TrainingRefused as refused:
         _print(refused.decision.summary_lines())

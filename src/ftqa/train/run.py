@@ -30,6 +30,7 @@ from ftqa import api
 from ftqa._version import __version__
 from ftqa.config import Settings, load_settings
 from ftqa.errors import FtqaError
+from ftqa.formats.mapping import map_table
 from ftqa.report import Report
 from ftqa.train.base import ConfirmationRequired, LaunchError, ProviderTimeouts
 from ftqa.train.base import load_trainer as _load_trainer
@@ -125,6 +126,7 @@ def prepare(
     connect_timeout: float | None = None,
     read_timeout: float | None = None,
     retries: int | None = None,
+    mapping: str | Mapping[str, Any] | None = None,
 ) -> Launch:
     """Everything before the launch: raises `TrainingRefused` when the gate refuses,
     `StaleReport` for a report of other files or settings or one the checks do not reproduce,
@@ -132,6 +134,7 @@ def prepare(
     `ProviderUnavailable`, `LaunchError` when the provider cannot take these files,
     `InputError`/`ConfigError`."""
     trainer_cls = _load_trainer(provider)
+    trainer_cls.check_model(model)
     check_accept_selectors(accept)
     trainer = trainer_cls(options)
     given = {
@@ -144,14 +147,16 @@ def prepare(
     check_flags(given, trainer_cls)
     train_path = os.fspath(data)
     validation_path = os.fspath(validation) if validation is not None else None
-    settings = load_settings(config, Path(train_path) if config is None else None)
+    settings = load_settings(
+        config, Path(train_path) if config is None else None, {"map": map_table(mapping)}
+    )
     refuse_relaxing_discovery(settings)
     trainer.timeouts = _timeouts(settings, connect_timeout, read_timeout, retries)
     if report is None:
-        fresh = _check_now(train_path, validation_path, config, settings, model, epochs)
+        fresh = _check_now(train_path, validation_path, config, settings, model, epochs, mapping)
     else:
         loaded = _loaded(report)
-        fresh = _recheck(loaded, train_path, validation_path, config, settings, model)
+        fresh = _recheck(loaded, train_path, validation_path, config, settings, model, mapping)
     checked, notes = fresh.report, fresh.notes
     decision = decide(checked, settings.globals.fail_on, accept)
     if not decision.allowed:
@@ -222,6 +227,7 @@ def _check_now(
     settings: Settings,
     model: str,
     epochs: int | None,
+    mapping: str | Mapping[str, Any] | None,
 ) -> _Checked:
     profile = _profile_for(model, settings)
     notes = []
@@ -236,6 +242,7 @@ def _check_now(
         config=config,
         model=model if profile is not None else None,
         epochs=epochs,
+        map=mapping,
     )
     report_bytes = checked.to_json().encode("utf-8")
     return _Checked(checked, report_bytes, CHECKED_NOW, CHECKED_NOW, profile, notes)
@@ -248,6 +255,7 @@ def _recheck(
     config: PathLike | Mapping[str, Any] | None,
     settings: Settings,
     model: str,
+    mapping: str | Mapping[str, Any] | None,
 ) -> _Checked:
     """A saved report must belong to the files and the configuration, and agree with the
     checks run again now, under the model profile and reference files it records."""
@@ -259,6 +267,7 @@ def _recheck(
         config=config,
         model=recorded_profile,
         reference=references or None,
+        map=mapping,
     )
     notes = []
     if loaded.report.ftqa_version != __version__:

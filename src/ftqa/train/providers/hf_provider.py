@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from ftqa.config import Settings
 from ftqa.load import open_path
 from ftqa.normalize import Normalizer
+from ftqa.tokens.hf_model import require_model_folder
 from ftqa.train.base import (
     Job,
     LaunchError,
@@ -57,6 +58,10 @@ class HFTrainer(Trainer):
         "seed": "random seed (default: 42)",
         "lora_r": "LoRA rank with --lora (default: 16)",
     }
+
+    @classmethod
+    def check_model(cls, model: str) -> None:
+        require_model_folder(model)  # a path that is not there: exit 2 before the check runs
 
     def problems(self, plan: Plan) -> list[str]:
         found = super().problems(plan)
