@@ -14,9 +14,9 @@ from ftqa._version import __version__
 from ftqa.errors import FtqaError, is_crash
 from ftqa.finding import Severity
 from ftqa.formats import FORMATS
-from ftqa.load import Source
 from ftqa.registry import checkers, rule_summaries
 from ftqa.render import TEXT_RENDERERS
+from ftqa.render.progress import ProgressBar
 from ftqa.render.safe import terminal_text
 from ftqa.render.words import counted
 from ftqa.report import Report
@@ -24,7 +24,6 @@ from ftqa.rewrite.targets import OutputFile, TextOutput, guard_target
 from ftqa.train import cli as train_cli
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
-PROGRESS_MIN_BYTES = 4 << 20
 OUTPUT_FORMATS = ("terminal", "json", "markdown", "html", "github", "sarif")
 
 
@@ -228,7 +227,7 @@ def _check(args: argparse.Namespace) -> int:
     for target, what in ((args.output, "report"), (args.examples_out, "examples table")):
         if target:
             guard_target(target, _inputs(args), what)
-    progress = _Progress(args.paths, quiet=args.quiet)
+    progress = ProgressBar(args.paths, quiet=args.quiet)
     try:
         report = api.check(
             args.paths,
@@ -365,44 +364,3 @@ def _schema(name: str) -> int:
         raise FtqaError(f"unknown schema `{name}` (known: report, {', '.join(FORMATS)})")
     print(json.dumps(schema, indent=2, ensure_ascii=False))
     return EXIT_OK
-
-
-class _Progress:
-    """A progress bar on stderr for large inputs, only when stderr is a terminal."""
-
-    def __init__(self, paths: Sequence[str], quiet: bool) -> None:
-        total = 0
-        for path in paths:
-            try:
-                total += os.stat(path).st_size
-            except OSError:
-                continue
-        self.total = total
-        self.enabled = not quiet and sys.stderr.isatty() and total >= PROGRESS_MIN_BYTES
-        self._bar = None
-        self._task = None
-        self._done: dict[str, int] = {}
-        if self.enabled:
-            from rich.console import Console
-            from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
-
-            self._bar = Progress(
-                "[progress.description]{task.description}",
-                BarColumn(),
-                DownloadColumn(),
-                TimeRemainingColumn(),
-                console=Console(stderr=True),
-                transient=True,
-            )
-            self._bar.start()
-            self._task = self._bar.add_task("checking", total=total)
-
-    def update(self, source: Source, bytes_read: int) -> None:
-        if self._bar is None or self._task is None:
-            return
-        self._done[source.path] = bytes_read
-        self._bar.update(self._task, completed=sum(self._done.values()))
-
-    def close(self) -> None:
-        if self._bar is not None:
-            self._bar.stop()
