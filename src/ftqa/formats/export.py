@@ -9,10 +9,13 @@ Reading an exported row back gives the same messages (property-tested for the lo
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Any
 
-from ftqa.records import Message, Record
+import orjson
+
+from ftqa.records import Message, Record, ToolCall
 
 SHAREGPT_TAGS = {"user": "human", "assistant": "gpt", "system": "system", "tool": "observation"}
 
@@ -65,8 +68,8 @@ def _single_turn(record: Record, what: str) -> tuple[str, str, str]:
     rest = [m for m in messages if m.role not in ("system", "developer")]
     if len(system) > 1 or [m.role for m in rest] not in (["user", "assistant"], ["assistant"]):
         raise Unrepresentable(
-            f"{what} holds one prompt and one reply; this conversation has "
-            f"{len(rest)} turns (no join rule is applied)"
+            f"{what} holds one prompt and one reply (and at most one system message), not a "
+            "conversation of several turns (no join rule is applied)"
         )
     prompt = rest[0].content if len(rest) == 2 else ""
     return (system[0] if system else ""), prompt, rest[-1].content
@@ -91,8 +94,7 @@ def to_sharegpt(record: Record) -> dict[str, Any]:
             if message.content.strip():
                 raise Unrepresentable("a ShareGPT function_call turn cannot also hold text")
             for call in message.tool_calls:
-                value = f'{{"name": "{call.name or ""}", "arguments": {call.arguments or "{}"}}}'
-                turns.append({"from": "function_call", "value": value})
+                turns.append({"from": "function_call", "value": _function_call(call)})
             continue
         tag = SHAREGPT_TAGS.get(message.role)
         if tag is None or (tag == "system" and position):
@@ -105,6 +107,18 @@ def to_sharegpt(record: Record) -> dict[str, Any]:
                 raise Unrepresentable("a ShareGPT preference pair holds one reply per side")
             row[side] = {"from": "gpt", "value": replies[0].content}
     return row
+
+
+def _function_call(call: ToolCall) -> str:
+    """A ShareGPT function_call value: `{"name": ..., "arguments": {...}}` as JSON text, the
+    arguments embedded as the JSON value they encode (not as a string holding JSON)."""
+    try:
+        arguments = orjson.loads(call.arguments or "{}")
+    except orjson.JSONDecodeError:
+        raise Unrepresentable(
+            "a ShareGPT function_call holds its arguments as JSON; these are not valid JSON"
+        ) from None
+    return json.dumps({"name": call.name or "", "arguments": arguments}, ensure_ascii=False)
 
 
 def to_alpaca(record: Record) -> dict[str, Any]:
