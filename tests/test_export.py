@@ -146,3 +146,40 @@ def test_there_is_an_exporter_for_every_layout():
     from ftqa.formats import FORMATS
 
     assert set(EXPORTERS) == set(FORMATS)
+
+
+@pytest.mark.parametrize(
+    "name", ['say "hi"', "back\\slash", "line\nbreak", "名前", 'a", "arguments": {"x": 1}, "b": "']
+)
+def test_sharegpt_function_call_is_valid_json_whatever_the_name(name):
+    import json
+
+    call = {"id": "c1", "type": "function", "function": {"name": name, "arguments": '{"q": "é"}'}}
+    row = {
+        "messages": [
+            {"role": "user", "content": "q"},
+            {"role": "assistant", "content": "", "tool_calls": [call]},
+            {"role": "tool", "tool_call_id": "c1", "content": "1"},
+            {"role": "assistant", "content": "done"},
+        ]
+    }
+    exported = to_layout(_read([row])[0], "sharegpt")
+    value = exported["conversations"][1]["value"]
+    assert json.loads(value) == {"name": name, "arguments": {"q": "é"}}
+    again = _read([exported])[0]
+    assert again.messages[1].tool_calls[0].name == name
+    assert json.loads(again.messages[1].tool_calls[0].arguments) == {"q": "é"}
+
+
+def test_sharegpt_function_call_with_arguments_that_are_not_json_is_refused():
+    call = {"id": "c1", "type": "function", "function": {"name": "f", "arguments": "{oops"}}
+    row = {
+        "messages": [
+            {"role": "user", "content": "q"},
+            {"role": "assistant", "content": "", "tool_calls": [call]},
+            {"role": "tool", "tool_call_id": "c1", "content": "1"},
+            {"role": "assistant", "content": "done"},
+        ]
+    }
+    with pytest.raises(Unrepresentable, match="not valid JSON"):
+        to_layout(_read([row])[0], "sharegpt")

@@ -24,6 +24,7 @@ from ftqa.render.progress import ProgressBar
 from ftqa.render.safe import terminal_text
 from ftqa.render.words import counted
 from ftqa.report import Report
+from ftqa.rewrite import convert_cli
 from ftqa.rewrite.targets import OutputFile, TextOutput, guard_target
 from ftqa.train import cli as train_cli
 
@@ -190,6 +191,7 @@ def _parser() -> argparse.ArgumentParser:
     add_config_arguments(split)
     _add_map(split)
     train_cli.add_parser(commands)
+    convert_cli.add_parser(commands, MAP_HELP)
     return parser
 
 
@@ -230,6 +232,8 @@ def _run(args: argparse.Namespace) -> int:
         return _fix(args)
     if args.command == "train":
         return train_cli.run(args)
+    if args.command == "convert":
+        return convert_cli.run(args)
     if args.command == "split":
         return _split(args)
     return _schema(args.name)

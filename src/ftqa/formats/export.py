@@ -9,10 +9,13 @@ Reading an exported row back gives the same messages (property-tested for the lo
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Any
 
-from ftqa.records import Message, Record
+import orjson
+
+from ftqa.records import Message, Record, ToolCall
 
 SHAREGPT_TAGS = {"user": "human", "assistant": "gpt", "system": "system", "tool": "observation"}
 
@@ -21,7 +24,37 @@ class Unrepresentable(ValueError):
     """The record cannot be written in the target layout without loss; `str()` says why."""
 
 
-def message_dict(message: Message) -> dict[str, Any]:
+def message_dicts(messages: list[Message]) -> list[dict[str, Any]]:
+    """Messages as chat dicts. Layouts that pair calls and results by position (ShareGPT
+    function_call/observation turns, content parts) give no ids: each call gets one unique in the
+    conversation, and a tool result without an id answers the earliest call still unanswered,
+    so the chat row pairs them as the source did."""
+    taken = {call.id for m in messages for call in m.tool_calls or () if call.id}
+    counter = 0
+    unanswered: list[str] = []
+    out = []
+    for message in messages:
+        ids: list[str] = []
+        for call in message.tool_calls or ():
+            call_id = call.id
+            while not call_id:
+                counter += 1
+                candidate = f"call_{counter}"
+                call_id = candidate if candidate not in taken else None
+            ids.append(call_id)
+            unanswered.append(call_id)
+        answered = message.tool_call_id
+        if message.role == "tool" and not answered and unanswered:
+            answered = unanswered[0]
+        if answered in unanswered:
+            unanswered.remove(answered)
+        out.append(message_dict(message, ids, answered))
+    return out
+
+
+def message_dict(
+    message: Message, call_ids: list[str] | None = None, tool_call_id: str | None = None
+) -> dict[str, Any]:
     out: dict[str, Any] = {"role": message.role, "content": message.content}
     if message.name:
         out["name"] = message.name
@@ -30,14 +63,14 @@ def message_dict(message: Message) -> dict[str, Any]:
     if message.tool_calls:
         out["tool_calls"] = [
             {
-                "id": call.id or f"call_{index}",
+                "id": call_ids[index] if call_ids else (call.id or f"call_{index}"),
                 "type": "function",
                 "function": {"name": call.name or "", "arguments": call.arguments or "{}"},
             }
             for index, call in enumerate(message.tool_calls)
         ]
-    if message.tool_call_id:
-        out["tool_call_id"] = message.tool_call_id
+    if tool_call_id or message.tool_call_id:
+        out["tool_call_id"] = tool_call_id or message.tool_call_id
     return out
 
 
@@ -65,15 +98,15 @@ def _single_turn(record: Record, what: str) -> tuple[str, str, str]:
     rest = [m for m in messages if m.role not in ("system", "developer")]
     if len(system) > 1 or [m.role for m in rest] not in (["user", "assistant"], ["assistant"]):
         raise Unrepresentable(
-            f"{what} holds one prompt and one reply; this conversation has "
-            f"{len(rest)} turns (no join rule is applied)"
+            f"{what} holds one prompt and one reply (and at most one system message), not a "
+            "conversation of several turns (no join rule is applied)"
         )
     prompt = rest[0].content if len(rest) == 2 else ""
     return (system[0] if system else ""), prompt, rest[-1].content
 
 
 def to_chat(record: Record) -> dict[str, Any]:
-    return {"messages": [message_dict(m) for m in _conversation(record)]}
+    return {"messages": message_dicts(_conversation(record))}
 
 
 def to_sharegpt(record: Record) -> dict[str, Any]:
@@ -91,8 +124,7 @@ def to_sharegpt(record: Record) -> dict[str, Any]:
             if message.content.strip():
                 raise Unrepresentable("a ShareGPT function_call turn cannot also hold text")
             for call in message.tool_calls:
-                value = f'{{"name": "{call.name or ""}", "arguments": {call.arguments or "{}"}}}'
-                turns.append({"from": "function_call", "value": value})
+                turns.append({"from": "function_call", "value": _function_call(call)})
             continue
         tag = SHAREGPT_TAGS.get(message.role)
         if tag is None or (tag == "system" and position):
@@ -105,6 +137,18 @@ def to_sharegpt(record: Record) -> dict[str, Any]:
                 raise Unrepresentable("a ShareGPT preference pair holds one reply per side")
             row[side] = {"from": "gpt", "value": replies[0].content}
     return row
+
+
+def _function_call(call: ToolCall) -> str:
+    """A ShareGPT function_call value: `{"name": ..., "arguments": {...}}` as JSON text, the
+    arguments embedded as the JSON value they encode (not as a string holding JSON)."""
+    try:
+        arguments = orjson.loads(call.arguments or "{}")
+    except orjson.JSONDecodeError:
+        raise Unrepresentable(
+            "a ShareGPT function_call holds its arguments as JSON; these are not valid JSON"
+        ) from None
+    return json.dumps({"name": call.name or "", "arguments": arguments}, ensure_ascii=False)
 
 
 def to_alpaca(record: Record) -> dict[str, Any]:
@@ -154,9 +198,9 @@ def _pair(record: Record) -> tuple[list[Message], list[Message], list[Message]]:
 def to_preference(record: Record) -> dict[str, Any]:
     prompt, chosen, rejected = _pair(record)
     return {
-        "prompt": [message_dict(m) for m in prompt],
-        "chosen": [message_dict(m) for m in chosen],
-        "rejected": [message_dict(m) for m in rejected],
+        "prompt": message_dicts(prompt),
+        "chosen": message_dicts(prompt + chosen)[len(prompt) :],
+        "rejected": message_dicts(prompt + rejected)[len(prompt) :],
     }
 
 
@@ -165,9 +209,9 @@ def to_openai_preference(record: Record) -> dict[str, Any]:
     if len(chosen) != 1 or len(rejected) != 1:
         raise Unrepresentable("OpenAI preference data holds exactly one message per response")
     return {
-        "input": {"messages": [message_dict(m) for m in prompt]},
-        "preferred_output": [message_dict(chosen[0])],
-        "non_preferred_output": [message_dict(rejected[0])],
+        "input": {"messages": message_dicts(prompt)},
+        "preferred_output": message_dicts(prompt + chosen)[len(prompt) :],
+        "non_preferred_output": message_dicts(prompt + rejected)[len(prompt) :],
     }
 
 
@@ -191,8 +235,8 @@ def to_kto(record: Record) -> dict[str, Any]:
     if messages[-1].role != "assistant":
         raise Unrepresentable("the conversation does not end on the completion being judged")
     return {
-        "prompt": [message_dict(m) for m in messages[:-1]],
-        "completion": [message_dict(messages[-1])],
+        "prompt": message_dicts(messages)[:-1],
+        "completion": message_dicts(messages)[-1:],
         "label": record.label == "true",
     }
 
