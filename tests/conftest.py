@@ -1,10 +1,14 @@
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from loopback_provider import Provider, environment, serve
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data"
@@ -29,3 +33,21 @@ def run_cli(
 @pytest.fixture
 def data_dir() -> Path:
     return DATA
+
+
+@pytest.fixture
+def provider() -> Iterator[Provider]:
+    """A fake fine-tuning provider on 127.0.0.1 (see `loopback_provider`), stopped after."""
+    with serve() as state:
+        yield state
+
+
+@pytest.fixture
+def api_env(provider: Provider, monkeypatch: pytest.MonkeyPatch) -> Provider:
+    """`provider`, with this process's environment pointing the SDKs at it."""
+    for key in list(os.environ):
+        if key.lower().endswith("_proxy") or key.startswith(("OPENAI_", "TOGETHER_")):
+            monkeypatch.delenv(key)
+    for key, value in environment(provider.port).items():
+        monkeypatch.setenv(key, value)
+    return provider

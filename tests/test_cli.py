@@ -383,6 +383,23 @@ VALID_ROWS: dict[str, list[dict[str, Any]]] = {
         {"text": "Meh", "label": 0},
         {"text": "Great", "label": True},
     ],
+    "kto": [
+        {"prompt": "2+2?", "completion": "4", "label": True},
+        {"prompt": MSG, "completion": WRONG, "label": False},
+        {"messages": [*MSG, *ANSWER], "label": True},
+    ],
+    "hh_rlhf": [
+        {"chosen": "\n\nHuman: 2+2?\n\nAssistant: 4", "rejected": "\n\nHuman: 2+2?\n\nAssistant: 5"}
+    ],
+    "dolly": [
+        {"instruction": "Add.", "context": "2 and 2", "response": "4", "category": "open_qa"},
+        {"instruction": "Say hi.", "response": "Hi!"},
+    ],
+    "question_answer": [{"question": "2+2?", "answer": "4"}],
+    "text": [
+        {"text": "The sky is blue."},
+        {"text": "<|im_start|>user\n2+2?<|im_end|>\n<|im_start|>assistant\n4<|im_end|>"},
+    ],
 }
 
 BROKEN_ROWS: dict[str, list[dict[str, Any]]] = {
@@ -411,6 +428,14 @@ BROKEN_ROWS: dict[str, list[dict[str, Any]]] = {
         {"text": "", "label": "x"},
         {"text": "a", "label": None},
     ],
+    "kto": [
+        {"prompt": "2+2?", "completion": "4", "label": "yes"},
+        {"prompt": "2+2?", "label": True},
+    ],
+    "hh_rlhf": [{"chosen": "\n\nHuman: hi\n\nAssistant: a"}, {"chosen": "hello", "rejected": "x"}],
+    "dolly": [{"instruction": "Add."}, {"instruction": "Add.", "response": " "}],
+    "question_answer": [{"question": "2+2?"}, {"question": "2+2?", "answer": 4}],
+    "text": [{"text": ""}, {"text": 5}],
 }
 
 

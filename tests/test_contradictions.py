@@ -307,3 +307,36 @@ def test_large_path_searches_with_the_static_model_and_confirms_with_the_precise
     assert semantic["static"]["embedded"] + semantic["static"]["from_cache"] == 8
     assert [(f.rule, f.lines) for f in report.findings] == [("conflicting-answers", [1, 5])]
     assert "paraphrased prompts" in report.findings[0].message
+
+
+def _shared_prompt_rows(count: int) -> list[dict]:
+    def chat(question: str, answer: str) -> dict:
+        return {
+            "messages": [
+                {"role": "user", "content": question},
+                {"role": "assistant", "content": answer},
+            ]
+        }
+
+    rows = [
+        chat("Tell me a fun fact.", f"Fact {i}: it is {i * 7919 % 100003} km.")
+        for i in range(count)
+    ]
+    rows += [chat("Is the Earth round?", "Yes, it is." if i % 2 else "No.") for i in range(6)]
+    return rows
+
+
+def test_one_prompt_shared_by_thousands_of_rows_is_not_compared_pairwise(tmp_path):
+    """An open-ended prompt with thousands of different answers (it ran out of memory at 50,000
+    rows: every pair of distinct answers was compared) costs no pairs; a real yes/no
+    contradiction next to it is still found."""
+    path = tmp_path / "shared.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in _shared_prompt_rows(3000)), "utf-8")
+    report = ftqa.check(path, select=["contradictions"])
+    [run] = [check for check in report.checks if check.id == "contradictions"]
+    assert run.status == "ran"
+    identical = report.stats["contradictions"]["tiers"]["identical"]
+    assert identical["open_ended_groups"] == 1
+    assert identical["pairs_compared"] < 10
+    [finding] = [f for f in report.findings if f.rule == "conflicting-answers"]
+    assert len(finding.rows) == 6

@@ -121,7 +121,7 @@ def _assert_inert(dom: str, console: list[str]) -> None:
     assert handlers == []
     # every <svg> is one of our charts
     assert all(attrs.get("role") == "img" for tag, attrs in elements if tag == "svg")
-    assert "<script>document.title='pwned'</script>" in html.unescape(dom)  # shown as text
+    assert "<script>document.title=" in html.unescape(dom)  # shown as text (excerpts may cut it)
 
 
 @needs_chromium

@@ -445,3 +445,38 @@ def test_quarantine_keeps_rows_exactly_as_written(tmp_path: Path):
     assert (tmp_path / "out.quarantine.jsonl").read_bytes() == weird + b"\n"
     buffer = io.BytesIO((tmp_path / "out.jsonl").read_bytes())
     assert buffer.read().count(b"\n") == 1
+
+
+def test_sigterm_during_fix_leaves_no_partial_output_and_no_temporary_files(tmp_path: Path):
+    """A fix killed with SIGTERM mid-rewrite removes its work folder and writes nothing."""
+    import signal
+    import time
+
+    data = tmp_path / "in" / "big.jsonl"
+    data.parent.mkdir()
+    row = json.dumps(chat("What is the capital of France? ", "Paris.  ")) + "\n"
+    data.write_text(row * 150_000, encoding="utf-8")
+    out_dir = tmp_path / "out"
+    out_dir.mkdir()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "ftqa", "fix", str(data), "--output", str(out_dir / "clean.jsonl")],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 120
+        while not any(out_dir.glob(".ftqa-fix-*/*")) and process.poll() is None:
+            assert time.monotonic() < deadline, "fix never started writing"
+            time.sleep(0.05)
+        assert process.poll() is None, process.communicate()
+        process.send_signal(signal.SIGTERM)
+        _, stderr = process.communicate(timeout=60)
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+    assert process.returncode == 143, stderr
+    assert "terminated (SIGTERM)" in stderr
+    assert list(out_dir.iterdir()) == []  # no output, quarantine, log or work folder
+    assert data.read_text(encoding="utf-8") == row * 150_000

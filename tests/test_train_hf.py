@@ -184,6 +184,7 @@ def test_a_lora_adapter_run_saves_only_the_adapter(tiny_model, tmp_path):
 
 def test_examples_longer_than_the_context_are_refused_not_truncated(tiny_model, tmp_path):
     from ftqa.train import LaunchError, train
+    from ftqa.train.gate import TrainingRefused
 
     long_file = tmp_path / "long.jsonl"
     rows = CLEAN.read_text(encoding="utf-8").splitlines()
@@ -191,8 +192,20 @@ def test_examples_longer_than_the_context_are_refused_not_truncated(tiny_model, 
     long_row["messages"][2]["content"] = " ".join(["The capital of France is Paris."] * 40)
     rows[3] = json.dumps(long_row)
     long_file.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    # The check counts with the model folder's own context limit: the gate refuses first.
+    with pytest.raises(TrainingRefused) as refused:
+        train(long_file, provider="hf", model=str(tiny_model), output_dir=tmp_path / "gated")
+    assert [b.key for b in refused.value.decision.refused] == ["token_length/over-token-limit"]
+    assert not (tmp_path / "gated" / "model").exists()
+    # Accepted past the gate, the trainer still refuses rather than truncate.
     with pytest.raises(LaunchError, match=r"longer than max_length=128 tokens \(row 3 \("):
-        train(long_file, provider="hf", model=str(tiny_model), output_dir=tmp_path / "run")
+        train(
+            long_file,
+            provider="hf",
+            model=str(tiny_model),
+            output_dir=tmp_path / "run",
+            accept=["token_length/over-token-limit"],
+        )
     manifest = read_manifest(tmp_path / "run" / MANIFEST_NAME)
     assert manifest.status == "failed"
     assert "TRL would truncate them silently" in manifest.error

@@ -21,6 +21,13 @@ def fix(*args: object, **kwargs: object) -> object:
     return fix_dataset(*args, **kwargs)  # type: ignore[arg-type]
 
 
+def convert(*args: object, **kwargs: object) -> object:
+    """Write a dataset in another layout (see `ftqa.rewrite.convert.convert_dataset`)."""
+    from ftqa.rewrite.convert import convert_dataset
+
+    return convert_dataset(*args, **kwargs)  # type: ignore[arg-type]
+
+
 __all__ = [
     "CheckContext",
     "Checker",
@@ -38,6 +45,7 @@ __all__ = [
     "Severity",
     "__version__",
     "check",
+    "convert",
     "fix",
     "require_clean",
     "train",

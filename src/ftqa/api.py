@@ -9,9 +9,11 @@ from typing import Any
 
 from ftqa.config import load_settings
 from ftqa.engine import Inputs, ProgressHook
-from ftqa.errors import DatasetRejected
+from ftqa.errors import ConfigError, DatasetRejected
 from ftqa.finding import Severity
+from ftqa.formats.mapping import MappingError, map_table
 from ftqa.load import Limits, Source, open_memory, open_path
+from ftqa.load.hf import is_hf_input, open_hf
 from ftqa.parallel import run
 from ftqa.report import Report
 
@@ -23,22 +25,28 @@ def _is_path(value: Any) -> bool:
     return isinstance(value, (str, os.PathLike))
 
 
+def _open(path: PathLike, limits: Limits) -> Source:
+    name = os.fspath(path)
+    return open_hf(name) if is_hf_input(name) else open_path(name, limits)
+
+
 def _sources(data: DataInput, name: str, limits: Limits) -> list[Source]:
     if data is None:
         return []
     if _is_path(data):
-        return [open_path(data, limits)]
+        return [_open(data, limits)]
     if isinstance(data, Sequence) and data and all(_is_path(item) for item in data):
-        return [open_path(item, limits) for item in data]
+        return [_open(item, limits) for item in data]
     return [open_memory(data, name)]
 
 
 def _first_path(data: DataInput) -> Path | None:
-    if _is_path(data):
-        return Path(data)
+    first = data if _is_path(data) else None
     if isinstance(data, Sequence) and data and _is_path(data[0]):
-        return Path(data[0])
-    return None
+        first = data[0]
+    if first is None or os.fspath(first).startswith("hf://"):
+        return None  # configuration is then discovered from the working directory
+    return Path(first)
 
 
 def check(
@@ -57,6 +65,7 @@ def check(
     limits: Limits | None = None,
     progress: ProgressHook | None = None,
     max_findings_per_rule: int | None = None,
+    map: str | Sequence[str] | Mapping[str, Any] | None = None,
     dataset_level_findings: bool | None = None,
 ) -> Report:
     """Check a dataset and return the report; problems in the data never raise.
@@ -66,8 +75,10 @@ def check(
     against. `model`/`epochs` choose the tokenizer profile and the cost estimate; `examples=True`
     keeps the per-example table (`report.examples`). Configuration comes from `config` (a file or
     a mapping), else from the nearest `ftqa.toml` / `pyproject.toml [tool.ftqa]`; keyword
-    arguments (`select`, `ignore`, `fail_on`, `input_format`, `max_findings_per_rule`,
-    `dataset_level_findings`) override it.
+    arguments (`select`, `ignore`, `fail_on`, `input_format`, `max_findings_per_rule`, `map`,
+    `dataset_level_findings`) override it. `map` reads rows whose keys are not a format's own, as
+    `--map` does: `"prompt=question,completion=answer"` or
+    `{"prompt": "question", "completion": "answer"}`.
     Raises `InputError` for a path that cannot be read at all and `ConfigError` for bad settings.
     """
     overrides = {
@@ -76,6 +87,7 @@ def check(
         "fail_on": Severity(fail_on) if fail_on is not None else None,
         "input_format": input_format,
         "max_findings_per_rule": max_findings_per_rule,
+        "map": _map_override(map),
         "dataset_level_findings": dataset_level_findings,
     }
     start = _first_path(data) if config is None else None
@@ -90,6 +102,13 @@ def check(
         collect_examples=examples,
     )
     return run(inputs, settings, progress)
+
+
+def _map_override(entries: str | Sequence[str] | Mapping[str, Any] | None) -> Any:
+    try:
+        return map_table(entries)
+    except MappingError as error:
+        raise ConfigError(str(error)) from error
 
 
 def require_clean(data: DataInput, validation: DataInput = None, **options: Any) -> Report:

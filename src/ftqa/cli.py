@@ -7,30 +7,43 @@ import io
 import json
 import os
 import sys
+import traceback
 from collections.abc import Sequence
 
 from ftqa import api
 from ftqa._version import __version__
-from ftqa.errors import FtqaError, is_crash
+from ftqa.config import NO_CONFIG, add_config_arguments
+from ftqa.errors import FtqaError, failure_message, is_crash
 from ftqa.finding import Severity
 from ftqa.formats import FORMATS
-from ftqa.load import Source
+from ftqa.interrupt import EXIT_INTERRUPTED, EXIT_TERMINATED, Terminated, sigterm_as_interrupt
 from ftqa.outbound import outbound
 from ftqa.registry import checkers, rule_summaries
 from ftqa.render import TEXT_RENDERERS
+from ftqa.render.progress import ProgressBar
 from ftqa.render.safe import terminal_text
 from ftqa.render.words import counted
 from ftqa.report import Report
+from ftqa.rewrite import convert_cli
 from ftqa.rewrite.targets import OutputFile, TextOutput, guard_target
 from ftqa.train import cli as train_cli
 
-EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
-PROGRESS_MIN_BYTES = 4 << 20
+EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 OUTPUT_FORMATS = ("terminal", "json", "markdown", "html", "github", "sarif")
 
 
 def _ids(value: str) -> list[str]:
     return [item.strip() for item in value.split(",") if item.strip()]
+
+
+MAP_HELP = (
+    "read keys that are not the format's own: FIELD=KEY,... (e.g. prompt=question,"
+    "completion=answer; also role-key=KEY, content-key=KEY, role.assistant=TAG)"
+)
+
+
+def _add_map(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--map", dest="field_map", metavar="FIELD=KEY,...", help=MAP_HELP)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -43,7 +56,12 @@ def _parser() -> argparse.ArgumentParser:
     commands.required = True
 
     check = commands.add_parser("check", help="check dataset files and report every problem")
-    check.add_argument("paths", nargs="+", metavar="PATH", help="dataset files (one dataset)")
+    check.add_argument(
+        "paths",
+        nargs="+",
+        metavar="PATH",
+        help="dataset files, datasets save_to_disk folders or hf://ORG/NAME[:SPLIT] (one dataset)",
+    )
     check.add_argument(
         "--validation",
         action="append",
@@ -59,7 +77,7 @@ def _parser() -> argparse.ArgumentParser:
         help="report format (default: terminal)",
     )
     check.add_argument("--output", metavar="FILE", help="write the report to FILE")
-    check.add_argument("--config", metavar="FILE", help="configuration file (no discovery)")
+    add_config_arguments(check)
     check.add_argument(
         "--select", type=_ids, metavar="IDS", help="comma-separated check ids or rules to run"
     )
@@ -94,7 +112,10 @@ def _parser() -> argparse.ArgumentParser:
         help="held-out or benchmark files to test contamination against (repeatable)",
     )
     check.add_argument(
-        "--model", metavar="NAME", help="target model profile: tokenizer, context limit and price"
+        "--model",
+        metavar="NAME",
+        help="target model: a profile, a local Hugging Face model folder, or PROVIDER:MODEL "
+        "(together, mistral, azure, vertex, local) for its tokenizer, limit and price",
     )
     check.add_argument(
         "--epochs",
@@ -102,6 +123,7 @@ def _parser() -> argparse.ArgumentParser:
         metavar="N",
         help="epochs for the cost estimate (default: the provider's rule)",
     )
+    _add_map(check)
     check.add_argument(
         "--examples-out",
         metavar="FILE",
@@ -137,7 +159,8 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="replace detected secrets and personal data with typed placeholders",
     )
-    fix.add_argument("--config", metavar="FILE", help="configuration file (no discovery)")
+    add_config_arguments(fix)
+    _add_map(fix)
 
     commands.add_parser("checks", help="list checkers and their rules")
 
@@ -165,39 +188,66 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="group exact duplicates only (skip near-duplicate clustering)",
     )
-    split.add_argument("--config", metavar="FILE", help="configuration file (no discovery)")
+    add_config_arguments(split)
+    _add_map(split)
     train_cli.add_parser(commands)
+    convert_cli.add_parser(commands, MAP_HELP)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
-    try:
-        if args.command == "check":
-            return _check(args)
-        if args.command == "checks":
-            return _list_checks()
-        if args.command == "fix":
-            return _fix(args)
-        if args.command == "train":
-            return train_cli.run(args)
-        if args.command == "split":
-            return _split(args)
-        return _schema(args.name)
-    except FtqaError as error:
-        _fail(str(error))
-        return EXIT_USAGE
-    except KeyboardInterrupt:
-        _fail("interrupted")
-        return 130
-    except BrokenPipeError:
-        return EXIT_OK
-    except BaseException as error:
-        if not is_crash(error) or os.environ.get("FTQA_DEBUG"):
-            raise
-        _fail(f"internal error: {type(error).__name__}: {error} (set FTQA_DEBUG=1 for details)")
-        return EXIT_INTERNAL
+    with sigterm_as_interrupt():
+        try:
+            return _run(args)
+        except FtqaError as error:
+            _fail(str(error))
+            return EXIT_USAGE
+        except Terminated:
+            _fail("terminated (SIGTERM); temporary files were removed")
+            return EXIT_TERMINATED
+        except KeyboardInterrupt:
+            _fail("interrupted")
+            return EXIT_INTERRUPTED
+        except BrokenPipeError:
+            return EXIT_OK
+        except BaseException as error:
+            if not is_crash(error):
+                raise
+            if os.environ.get("FTQA_DEBUG"):
+                traceback.print_exc()
+            _fail(_masked(failure_message(error, _subject(args), args.command)))
+            return EXIT_USAGE
+
+
+def _run(args: argparse.Namespace) -> int:
+    if getattr(args, "no_config", False):  # argparse already refused it with --config
+        args.config = NO_CONFIG
+    if args.command == "check":
+        return _check(args)
+    if args.command == "checks":
+        return _list_checks()
+    if args.command == "fix":
+        return _fix(args)
+    if args.command == "train":
+        return train_cli.run(args)
+    if args.command == "convert":
+        return convert_cli.run(args)
+    if args.command == "split":
+        return _split(args)
+    return _schema(args.name)
+
+
+def _masked(message: str) -> str:
+    """An unexpected error's text may quote data: it leaves through the outbound layer."""
+    return outbound(message)
+
+
+def _subject(args: argparse.Namespace) -> str:
+    """The inputs a command was working on, for a message about an unexpected failure."""
+    paths = getattr(args, "paths", None) or [getattr(args, "path", None) or "ftqa"]
+    return ", ".join(str(path) for path in paths)
 
 
 def _fail(message: str) -> None:
@@ -210,7 +260,7 @@ def _check(args: argparse.Namespace) -> int:
     for target, what in ((args.output, "report"), (args.examples_out, "examples table")):
         if target:
             guard_target(target, _inputs(args), what)
-    progress = _Progress(args.paths, quiet=args.quiet)
+    progress = ProgressBar(args.paths, quiet=args.quiet)
     try:
         report = api.check(
             args.paths,
@@ -225,6 +275,7 @@ def _check(args: argparse.Namespace) -> int:
             epochs=args.epochs,
             examples=bool(args.examples_out),
             progress=progress.update if progress.enabled else None,
+            map=args.field_map,
         )
     finally:
         progress.close()
@@ -264,6 +315,7 @@ def _fix(args: argparse.Namespace) -> int:
         dedupe=args.dedupe,
         redact=args.redact,
         config=args.config,
+        mapping=args.field_map,
     )
     print(
         f"{terminal_text(args.path)}: {summary.rows_in} rows in, {summary.rows_out} written to "
@@ -321,6 +373,7 @@ def _split(args: argparse.Namespace) -> int:
         config=args.config,
         stratify_by=None if args.stratify_by == "none" else args.stratify_by,
         near_duplicates=not args.exact_only,
+        mapping=args.field_map,
     )
     print(json.dumps(manifest, indent=2, ensure_ascii=False))
     return EXIT_OK
@@ -344,44 +397,3 @@ def _schema(name: str) -> int:
         raise FtqaError(f"unknown schema `{name}` (known: report, {', '.join(FORMATS)})")
     print(json.dumps(schema, indent=2, ensure_ascii=False))
     return EXIT_OK
-
-
-class _Progress:
-    """A progress bar on stderr for large inputs, only when stderr is a terminal."""
-
-    def __init__(self, paths: Sequence[str], quiet: bool) -> None:
-        total = 0
-        for path in paths:
-            try:
-                total += os.stat(path).st_size
-            except OSError:
-                continue
-        self.total = total
-        self.enabled = not quiet and sys.stderr.isatty() and total >= PROGRESS_MIN_BYTES
-        self._bar = None
-        self._task = None
-        self._done: dict[str, int] = {}
-        if self.enabled:
-            from rich.console import Console
-            from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
-
-            self._bar = Progress(
-                "[progress.description]{task.description}",
-                BarColumn(),
-                DownloadColumn(),
-                TimeRemainingColumn(),
-                console=Console(stderr=True),
-                transient=True,
-            )
-            self._bar.start()
-            self._task = self._bar.add_task("checking", total=total)
-
-    def update(self, source: Source, bytes_read: int) -> None:
-        if self._bar is None or self._task is None:
-            return
-        self._done[source.path] = bytes_read
-        self._bar.update(self._task, completed=sum(self._done.values()))
-
-    def close(self) -> None:
-        if self._bar is not None:
-            self._bar.stop()

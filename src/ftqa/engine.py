@@ -1,7 +1,8 @@
 """Run the selected checkers over every input in one streaming pass and build the report.
 
 Rows are read, normalized and handed to every checker one at a time; nothing keeps the rows.
-A checker that raises is marked `failed` in the report and the others carry on.
+A checker that raises, or whose call runs longer than `checker-timeout` (`ftqa.timelimit`), is
+marked `failed` in the report and the others carry on.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from ftqa.records import Record
 from ftqa.registry import checker_ids
 from ftqa.report import CheckRun, Cost, DatasetInfo, FileInfo, Report, Summary
 from ftqa.text import clean_text
+from ftqa.timelimit import CallTimer, CheckerTimedOut
 
 ProgressHook = Callable[[Source, int], None]
 PROGRESS_EVERY = 2048
@@ -32,6 +34,7 @@ PROGRESS_EVERY = 2048
 @dataclass
 class _Running:
     checker: Checker
+    timer: CallTimer
     seconds: float = 0.0
     error: str | None = None
 
@@ -71,8 +74,9 @@ def run(
         for cls in settings.candidates()
         if settings.checker_active(cls) and (only is None or cls.id in only) and cls.id not in skip
     ]
+    timer = CallTimer(settings.globals.checker_timeout, _BOOKKEEPING)
     running = [
-        _Running(cls(settings.options_for(cls.id), context))
+        _Running(cls(settings.options_for(cls.id), context), timer)
         for cls in sorted(selected, key=lambda cls: (cls.order, cls.id))
     ]
     rules: dict[tuple[str, str], Rule] = {
@@ -83,31 +87,33 @@ def run(
     examples = _Examples() if inputs.collect_examples else None
     infos: dict[str, list[FileInfo]] = {"train": [], "validation": [], "reference": []}
     row_formats: Counter[str] = Counter()
-    for split, sources in (
-        ("train", inputs.train),
-        ("validation", inputs.validation),
-        ("reference", inputs.references),
-    ):
-        for source in sources:
-            info, formats = _scan(source, split, normalizer, running, collector, progress, examples)
-            infos[split].append(info)
-            if split == "train":
-                row_formats.update(formats)
-    stats: dict[str, Any] = {
-        "rows": sum(info.rows for info in infos["train"]),
-        "formats": dict(row_formats.most_common()),
-    }
-    for entry in running:
-        _guard(entry, entry.checker.finish, collector)
+    stats: dict[str, Any] = {}
     extras: dict[str, Any] = {}
-    for entry in running:
-        checker_stats = _guarded_call(entry, entry.checker.stats)
-        if checker_stats:
-            stats[entry.checker.id] = checker_stats
-        extra = _guarded_call(entry, entry.checker.extras)
-        if "cost" in extra:
-            extras["cost"] = extra["cost"]
-        extras.setdefault("recommendations", []).extend(extra.get("recommendations", []))
+    with timer:
+        for split, sources in (
+            ("train", inputs.train),
+            ("validation", inputs.validation),
+            ("reference", inputs.references),
+        ):
+            for source in sources:
+                info, formats = _scan(
+                    source, split, normalizer, running, collector, progress, examples
+                )
+                infos[split].append(info)
+                if split == "train":
+                    row_formats.update(formats)
+        stats["rows"] = sum(info.rows for info in infos["train"])
+        stats["formats"] = dict(row_formats.most_common())
+        for entry in running:
+            _guard(entry, entry.checker.finish, collector)
+        for entry in running:
+            checker_stats = _guarded_call(entry, entry.checker.stats)
+            if checker_stats:
+                stats[entry.checker.id] = checker_stats
+            extra = _guarded_call(entry, entry.checker.extras)
+            if "cost" in extra:
+                extras["cost"] = extra["cost"]
+            extras.setdefault("recommendations", []).extend(extra.get("recommendations", []))
     if infos["reference"]:
         stats["references"] = [info.model_dump() for info in infos["reference"]]
     report = _report(infos, settings, running, collector, stats, extras)
@@ -192,14 +198,16 @@ def _dispatch(record: Record, running: list[_Running], collector: Collector) -> 
             continue
         if not readable and not checker.sees_unreadable_rows:
             continue
-        started = clock()
+        started = entry.timer.since = clock()
         try:
             for finding in checker.check_record(record):
                 collector.add(finding)
+            entry.timer.since = None
         except BaseException as error:  # a faulty checker must not stop the others
+            entry.timer.since = None
             if not is_crash(error):
                 raise
-            entry.error = f"{type(error).__name__}: {error}"
+            entry.error = _failure(error)
         entry.seconds += clock() - started
 
 
@@ -212,14 +220,16 @@ def _guard(
     """Run one checker call; an exception marks the checker failed and the run goes on."""
     if entry.error is not None:
         return
-    started = time.perf_counter()
+    started = entry.timer.since = time.perf_counter()
     try:
         for finding in produce(*args):
             collector.add(finding)
+        entry.timer.since = None
     except BaseException as error:  # a faulty checker must not stop the others
+        entry.timer.since = None
         if not is_crash(error):
             raise
-        entry.error = f"{type(error).__name__}: {error}"
+        entry.error = _failure(error)
     finally:
         entry.seconds += time.perf_counter() - started
 
@@ -227,13 +237,23 @@ def _guard(
 def _guarded_call(entry: _Running, call: Callable[[], dict[str, Any]]) -> dict[str, Any]:
     if entry.error is not None:
         return {}
+    entry.timer.since = time.perf_counter()
     try:
-        return dict(call())
+        result = dict(call())
+        entry.timer.since = None
+        return result
     except BaseException as error:  # a faulty checker must not stop the others
+        entry.timer.since = None
         if not is_crash(error):
             raise
-        entry.error = f"{type(error).__name__}: {error}"
+        entry.error = _failure(error)
         return {}
+
+
+def _failure(error: BaseException) -> str:
+    if isinstance(error, CheckerTimedOut):
+        return str(error)
+    return f"{type(error).__name__}: {error}"
 
 
 def _dataset(files: list[FileInfo]) -> DatasetInfo:
@@ -306,9 +326,16 @@ def _report(
             passed=failing == 0 and not failed_checks,
             fail_on=fail_on,
         ),
+        config=settings.report_info(),
         findings=findings,
         stats=stats,
         checks=runs,
         cost=Cost(**extras["cost"]) if extras.get("cost") else None,
         recommendations=list(extras.get("recommendations", [])),
     )
+
+
+# The engine's own code between checker calls, where a timeout must never be raised.
+_BOOKKEEPING = frozenset(
+    function.__code__ for function in (_dispatch, _guard, _guarded_call, Collector.add, _scan)
+)

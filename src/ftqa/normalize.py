@@ -6,17 +6,39 @@ Never raises: whatever is wrong with a row's shape becomes a `Problem` on the re
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 
-from ftqa.formats import FORMATS, Format, Reading, ReadOptions, detect
+from ftqa.formats import FORMATS, Format, Normalized, Reading, ReadOptions, detect
+from ftqa.formats.llamafactory import INFO_FILE, entry_mapping
+from ftqa.formats.mapping import FieldMap, read_through
+from ftqa.load.llamafactory import declared_entry
 from ftqa.records import Problem, Record
 from ftqa.text import excerpt
 
 
 class Normalizer:
-    def __init__(self, options: ReadOptions | None = None, forced: str | None = None) -> None:
+    """`file_mapping` finds the mapping a file declares for itself (LLaMA-Factory's
+    `dataset_info.json` next to it); the user's mapping (`options.mapping`) wins over it."""
+
+    def __init__(
+        self,
+        options: ReadOptions | None = None,
+        forced: str | None = None,
+        file_mapping: Callable[[str], FieldMap | None] | None = None,
+    ) -> None:
         self.options = options or ReadOptions()
         self.forced: Format | None = FORMATS[forced] if forced else None
+        self._file_mapping = file_mapping or declared_mapping
+        self._mappings: dict[str, FieldMap | None] = {}
+
+    def mapping_for(self, file: str) -> FieldMap | None:
+        if file not in self._mappings:
+            declared = self._file_mapping(file)
+            user = self.options.mapping
+            if declared and user:
+                declared = declared.merged(user)
+            self._mappings[file] = declared or user or None
+        return self._mappings[file]
 
     def __call__(self, records: Iterable[Record]) -> Iterator[Record]:
         for record in records:
@@ -37,13 +59,16 @@ class Normalizer:
                 )
             )
             return record
-        fmt = self.forced or detect(raw)
+        mapping = self.mapping_for(record.file)
+        fmt = self.forced or detect(mapping.view(raw) if mapping else raw)
         if fmt is None:
             return record
         record.format = fmt.name
         reading = Reading(self.options, record.tabular, record.scan_text)
         try:
-            normalized = fmt.read(raw, reading)
+            normalized: Normalized = (
+                read_through(mapping, fmt.read, raw, reading) if mapping else fmt.read(raw, reading)
+            )
         except RecursionError:
             record.problems.append(Problem("invalid-json", "nested too deeply to read safely"))
             return record
@@ -54,7 +79,18 @@ class Normalizer:
         record.text = normalized.text
         record.label = normalized.label
         record.tools = normalized.tools
+        record.template = normalized.template
+        record.mapping = normalized.mapping
         return record
+
+
+def declared_mapping(path: str) -> FieldMap | None:
+    """The mapping a LLaMA-Factory `dataset_info.json` next to `path` declares for it."""
+    found = declared_entry(path)
+    if found is None:
+        return None
+    name, entry = found
+    return entry_mapping(entry, f"{INFO_FILE} entry `{name}`") or None
 
 
 def _kind(value: object) -> str:

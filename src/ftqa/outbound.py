@@ -241,6 +241,9 @@ _KEY_PREFIXES = (
     "aws_secret",
 )
 _SHOWN_PREFIXES = frozenset(PUBLIC_PREFIXES)
+# ftqa's own vocabulary that ends sentences in statistics (the tokenizer a count used): names,
+# never pieces of a credential.
+_OWN_NAMES = frozenset({"cl100k_base", "o200k_base", "p50k_base", "r50k_base", "o200k_harmony"})
 
 
 def mask_cut_fragments(text: str, cuts: Cuts) -> str:
@@ -285,7 +288,7 @@ def _edge_fragments(text: str, cuts: Cuts) -> str:
 
 def _keyed(value: str) -> bool:
     """A piece that starts like a key or holds an `@`: no word or file name looks like that."""
-    if value in _SHOWN_PREFIXES:
+    if value in _SHOWN_PREFIXES or value in _OWN_NAMES:
         return False
     return value.startswith(_KEY_PREFIXES) or "@" in value.strip("@")
 
@@ -310,7 +313,7 @@ def fragment_like(value: str) -> bool:
     """A run that could be part of a key or an address: a known key prefix, an `@` inside, a
     mix of letters and digits, or letters in a random-looking mix of cases. A public prefix
     alone (`sk-proj-`, as masked values show it) is not."""
-    if value in _SHOWN_PREFIXES:
+    if value in _SHOWN_PREFIXES or value in _OWN_NAMES:
         return False
     if _keyed(value):
         return True

@@ -12,6 +12,12 @@ inherits no threads or loaded models, and scripts that call `ftqa.check` need no
 checker ids to run. If the worker cannot start or fails, its checkers run here after the main
 pass, so a report always covers every selected checker.
 
+The worker never outlives the run: this process kills it when the run ends in any way (an
+error, Ctrl-C, SIGTERM, which `ftqa` raises as an exception) and removes its temporary folder.
+If this process dies without cleaning up (SIGKILL), the worker notices (on Linux the kernel
+signals it at once through `PR_SET_PDEATHSIG`; everywhere a thread polls the parent's pid),
+removes the folder and exits.
+
 `FTQA_PARALLEL`: `auto` (default, and any unrecognised value: files of 16 MB or more, at least
 2 CPUs), `1`/`yes`/`on`/`true` (whenever there is something to split), `0`/`no`/`off`/`false`
 (never).
@@ -19,14 +25,20 @@ pass, so a report always covers every selected checker.
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import dataclasses
 import json
 import os
+import shutil
+import signal
 import subprocess
 import sys
 import tempfile
+import threading
 from pathlib import Path
-from typing import Any
+from types import FrameType
+from typing import Any, NoReturn
 
 from ftqa.config import Settings, settings_from_mapping, settings_to_mapping
 from ftqa.engine import Inputs, ProgressHook
@@ -38,6 +50,8 @@ from ftqa.report import Report, Summary
 
 MODE_VARIABLE = "FTQA_PARALLEL"
 MIN_BYTES = 16 << 20
+PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
+PARENT_POLL_SECONDS = 0.5
 
 
 def run(inputs: Inputs, settings: Settings, progress: ProgressHook | None = None) -> Report:
@@ -169,10 +183,11 @@ class _Worker:
 
     @classmethod
     def start(cls, inputs: Inputs, settings: Settings, ids: frozenset[str]) -> _Worker | None:
-        folder = tempfile.TemporaryDirectory(prefix="ftqa-worker-")
+        folder = tempfile.TemporaryDirectory(prefix="ftqa-worker-", ignore_cleanup_errors=True)
         job_path = Path(folder.name) / "job.json"
         job = {
             "sys_path": sys.path,
+            "parent": os.getpid(),
             "origin": settings.origin,
             "settings": settings_to_mapping(settings, sorted(ids)),
             "only": sorted(ids),
@@ -184,6 +199,7 @@ class _Worker:
             "epochs": inputs.epochs,
         }
         stderr = None
+        process = None
         try:
             job_path.write_text(json.dumps(job), encoding="utf-8")
             stderr = (Path(folder.name) / "stderr.txt").open("w+b")
@@ -193,12 +209,17 @@ class _Worker:
                 stdout=subprocess.DEVNULL,
                 stderr=stderr,
             )
-        except (OSError, TypeError, ValueError):
+            return cls(process, folder, stderr)
+        except BaseException as error:  # failed or interrupted while starting: leave nothing
+            if process is not None:
+                process.kill()
+                process.wait()
             if stderr is not None:
                 stderr.close()
             folder.cleanup()
-            return None
-        return cls(process, folder, stderr)
+            if isinstance(error, (OSError, TypeError, ValueError)):
+                return None
+            raise
 
     def result(self) -> Report | None:
         self.process.wait()
@@ -224,8 +245,45 @@ class _Worker:
         self.folder.cleanup()
 
 
+def _die_with_parent(parent: int, folder: str) -> None:
+    """Make this worker end, removing `folder`, when the process that started it is gone.
+
+    SIGTERM and SIGINT end the worker at once, folder removed (a worker has nothing to save;
+    a parent still alive sees the worker failed and runs its checkers itself). On Linux the
+    kernel sends SIGTERM when the parent dies; a thread polling the parent's pid covers other
+    systems and the moment before `prctl` took effect.
+    """
+
+    def abandon() -> NoReturn:
+        shutil.rmtree(folder, ignore_errors=True)
+        os._exit(1)
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        # Whoever sent it, the worker's result is lost: remove the folder. (The parent's pid
+        # may still show here when the kernel's death signal came as its first thread ended.)
+        shutil.rmtree(folder, ignore_errors=True)
+        os._exit(128 + signum)
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    if sys.platform.startswith("linux"):
+        # Without the libc symbol the polling thread below still does the job.
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+    if os.getppid() != parent:
+        abandon()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            threading.Event().wait(PARENT_POLL_SECONDS)
+        abandon()
+
+    threading.Thread(target=watch, name="ftqa-parent-watch", daemon=True).start()
+
+
 def _work(job_path: str, folder: str) -> int:
     job: dict[str, Any] = json.loads(Path(job_path).read_text(encoding="utf-8"))
+    _die_with_parent(job["parent"], folder)
     sys.path[:] = job["sys_path"]
     settings = settings_from_mapping(job["settings"], job["origin"])
     limits = Limits(**job["limits"])

@@ -99,6 +99,12 @@ class Record:
     text: str | None = None
     label: str | None = None
     tools: tuple[str, ...] | None = None
+    # The chat template a plain-text example was already rendered with ("chatml", "llama3", …);
+    # its turns are then in `messages`. None for every other row.
+    template: str | None = None
+    # How the row's keys were read when they are not the format's own: "messages=conversations"
+    # (an alias ftqa knows) or the user's `--map`. None when the row uses the format's keys.
+    mapping: str | None = None
     # Per-row values computed once in the pass and shared between checkers (e.g. token counts).
     cache: dict[str, Any] = field(default_factory=dict)
     # Per-row measurements for the examples table (`report.examples`, `--examples-out`).

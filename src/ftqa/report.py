@@ -57,6 +57,30 @@ class CheckRun(BaseModel):
         return None if value is None else outbound(value)
 
 
+class ConfigFileInfo(BaseModel):
+    path: str
+    sha256: str = Field(description="sha256 of the file's bytes as read.")
+    discovered: bool = Field(
+        description="True when found by searching upward from the dataset, False when named "
+        "with --config."
+    )
+
+
+class ConfigInfo(BaseModel):
+    """The configuration a run applied: its files and what it changed relative to the
+    defaults (including command-line flags such as --ignore)."""
+
+    files: list[ConfigFileInfo] = Field(default_factory=list)
+    changes: list[str] = Field(
+        default_factory=list,
+        description="Each difference from the defaults, e.g. `ignores secrets`, "
+        "`lowers format/invalid-json from error to info`.",
+    )
+    summary: str | None = Field(
+        default=None, description="The changes in one short phrase (terminal verdict line)."
+    )
+
+
 class Cost(BaseModel):
     model: str
     billed_tokens: int
@@ -79,6 +103,7 @@ class Report(BaseModel):
     dataset: DatasetInfo
     validation: DatasetInfo | None = None
     summary: Summary
+    config: ConfigInfo = Field(default_factory=ConfigInfo)
     findings: list[Finding] = Field(default_factory=list)
     stats: dict[str, Any] = Field(default_factory=dict)
     cost: Cost | None = None

@@ -34,6 +34,7 @@ from ftqa.config import load_settings
 from ftqa.dedup import KeyIndex, SignatureIndex, merge, scope_key, scope_text
 from ftqa.dedup.normalize import Normalization
 from ftqa.errors import FtqaError
+from ftqa.formats.mapping import map_table
 from ftqa.load import Limits, Source, open_path
 from ftqa.normalize import Normalizer
 from ftqa.outbound import outbound, outbound_value, visible
@@ -58,6 +59,7 @@ def split_dataset(
     stratify_by: str | None = "auto",
     near_duplicates: bool = True,
     limits: Limits | None = None,
+    mapping: str | Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Split `path` into `output_dir/train<ext>` and `output_dir/validation<ext>`.
 
@@ -72,7 +74,9 @@ def split_dataset(
     """
     _check_request(validation_fraction, validation_count, seed)
     source_path = os.fspath(path)
-    settings = load_settings(config, Path(source_path) if config is None else None)
+    settings = load_settings(
+        config, Path(source_path) if config is None else None, {"map": map_table(mapping)}
+    )
     dup = settings.options_for("duplicates")
     near = settings.options_for("near_duplicates")
     limits = limits or Limits()

@@ -16,6 +16,7 @@ validation rows are clustered separately.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator
 from typing import Any
 
@@ -37,7 +38,7 @@ from ftqa.dedup import (
 )
 from ftqa.dedup.findings import by_file, group_location, listing, place
 from ftqa.dedup.representatives import representative_clusters
-from ftqa.dedup.scope import cached_parts, excerpt_of
+from ftqa.dedup.scope import cached_parts, excerpt_of, normalized
 from ftqa.dedup.sides import SideIndex, Sides
 from ftqa.finding import Finding, Severity
 from ftqa.records import Record
@@ -133,6 +134,11 @@ class NearDuplicatesChecker(Checker):
         if self._texts is not None:
             self._texts.add("\n".join(part for _, part in parts))
         self._exact.add(scope_key(record, "example", EXACT_NORMALIZATION))
+        text_sides = _plain_text_sides(record)
+        if text_sides is not None:
+            self._prompt_side.add(*text_sides[0])
+            self._answer_side.add(*text_sides[1])
+            return iter(())
         self._answer_side.add(
             scope_key(record, "response", EXACT_NORMALIZATION),
             scope_text(record, "response", TEXT_NORMALIZATION),
@@ -293,3 +299,20 @@ class NearDuplicatesChecker(Checker):
         kept = finding.lines[0] if finding.lines else None
         where = f"line {kept}" if kept is not None else f"row {rows[0]}"
         return Drop(f"near duplicate of {where}")
+
+
+def _plain_text_sides(record: Record) -> tuple[tuple[bytes, str], tuple[bytes, str]] | None:
+    """A plain text row of several lines ends with what it teaches: its last line is the answer
+    side and the line before it the prompt side. Rows that share a long template (a table
+    schema, a task preamble) and differ in a short question and its answer then differ on a
+    side, as structured rows do; a reworded copy agrees on both."""
+    if record.text is None or record.messages or record.chosen is not None or record.label:
+        return None
+    lines = [line for line in record.text.splitlines() if line.strip()]
+    if len(lines) < 2:
+        return None
+    sides = []
+    for part in lines[-2:]:
+        text = normalized(record, part, TEXT_NORMALIZATION)
+        sides.append((hashlib.blake2b(text.encode(), digest_size=16).digest(), text))
+    return sides[0], sides[1]

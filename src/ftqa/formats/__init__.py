@@ -10,21 +10,31 @@ from ftqa.formats.base import Column, Format, Normalized, Reading, ReadOptions
 from ftqa.formats.chat import ChatFormat
 from ftqa.formats.classification import ClassificationFormat
 from ftqa.formats.completion import CompletionFormat
+from ftqa.formats.dolly import DollyFormat
+from ftqa.formats.hh_rlhf import HHRLHFFormat
+from ftqa.formats.kto import KTOFormat
 from ftqa.formats.openai_preference import OpenAIPreferenceFormat
 from ftqa.formats.preference import PreferenceFormat
+from ftqa.formats.question_answer import QuestionAnswerFormat
 from ftqa.formats.sharegpt import ShareGPTFormat
+from ftqa.formats.text import TextFormat
 
 # Detection order matters: the more specific signature wins.
 FORMATS: dict[str, Format] = {
     fmt.name: fmt
     for fmt in (
+        KTOFormat(),
         ChatFormat(),
         ShareGPTFormat(),
         OpenAIPreferenceFormat(),
+        HHRLHFFormat(),
         PreferenceFormat(),
         AlpacaFormat(),
+        DollyFormat(),
+        QuestionAnswerFormat(),
         CompletionFormat(),
         ClassificationFormat(),
+        TextFormat(),
     )
 }
 

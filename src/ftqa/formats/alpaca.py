@@ -19,7 +19,8 @@ class AlpacaFormat(Format):
         Column("output", "text"),
         Column("system", "text", required=False, nonempty=False),
     )
-    allowed_keys = frozenset({"instruction", "input", "output", "system", "history"})
+    # `text`: the prompt already rendered from the other columns (tatsu-lab/alpaca carries it).
+    allowed_keys = frozenset({"instruction", "input", "output", "system", "history", "text"})
 
     def matches(self, obj: Mapping[str, Any]) -> bool:
         return "instruction" in obj and ("output" in obj or "input" in obj)

@@ -36,6 +36,8 @@ class Normalized:
     text: str | None = None
     label: str | None = None
     tools: tuple[str, ...] | None = None
+    template: str | None = None
+    mapping: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +47,7 @@ class ReadOptions:
     sharegpt_roles: Mapping[str, str] = field(default_factory=dict)
     extra_roles: tuple[str, ...] = ()
     extra_keys: tuple[str, ...] = DEFAULT_EXTRA_KEYS
+    mapping: Any = None  # a `ftqa.formats.mapping.FieldMap`: the user's `--map`
 
 
 class Reading:

@@ -49,27 +49,32 @@ class CompletionFormat(Format):
     def read(self, obj: Mapping[str, Any], reading: Reading) -> Normalized:
         self.read_columns(obj, reading)
         reading.unexpected_keys_in(obj, self.allowed_keys)
-        prompt, completion = obj.get("prompt"), obj.get("completion")
-        if isinstance(prompt, list) or isinstance(completion, list):
-            before = (
-                read_messages(prompt, "prompt", reading, need_assistant=False)
-                if isinstance(prompt, list)
-                else _text_turn("user", prompt, "prompt", reading)
-            )
-            after = (
-                read_messages(completion, "completion", reading)
-                if isinstance(completion, list)
-                else _text_turn("assistant", completion, "completion", reading)
-            )
-            return Normalized(messages=before + after)
-        messages = []
-        prompt_text = reading.column_text(prompt, "prompt")
-        if prompt_text:
-            messages.append(Message("user", prompt_text, "prompt"))
-        messages.append(
-            Message("assistant", reading.column_text(completion, "completion"), "completion")
+        return Normalized(messages=read_prompt_completion(obj, reading))
+
+
+def read_prompt_completion(obj: Mapping[str, Any], reading: Reading) -> list[Message]:
+    """The prompt and completion as messages: strings, or TRL's conversational message lists."""
+    prompt, completion = obj.get("prompt"), obj.get("completion")
+    if isinstance(prompt, list) or isinstance(completion, list):
+        before = (
+            read_messages(prompt, "prompt", reading, need_assistant=False)
+            if isinstance(prompt, list)
+            else _text_turn("user", prompt, "prompt", reading)
         )
-        return Normalized(messages=messages)
+        after = (
+            read_messages(completion, "completion", reading)
+            if isinstance(completion, list)
+            else _text_turn("assistant", completion, "completion", reading)
+        )
+        return before + after
+    messages = []
+    prompt_text = reading.column_text(prompt, "prompt")
+    if prompt_text:
+        messages.append(Message("user", prompt_text, "prompt"))
+    messages.append(
+        Message("assistant", reading.column_text(completion, "completion"), "completion")
+    )
+    return messages
 
 
 def _text_turn(role: str, value: Any, field: str, reading: Reading) -> list[Message]:

@@ -13,7 +13,16 @@ from ftqa.text import find_suspicious
 
 STANDARD_ROLES = frozenset({"system", "developer", "user", "assistant", "tool", "function"})
 MESSAGE_KEYS = frozenset(
-    {"role", "content", "name", "weight", "tool_calls", "tool_call_id", "function_call", "refusal"}
+    {
+        "role",
+        "content",
+        "name",
+        "weight",
+        "tool_calls",
+        "tool_call_id",
+        "function_call",
+        "refusal",
+    }
 )
 TEXT_PART_TYPES = frozenset({"text", "input_text", "output_text", "reasoning", "thinking"})
 # LLaMA-Factory v1 writes parts as {"type", "value"}, tool calls as "tool_call" parts, per-message
@@ -276,7 +285,7 @@ def _read_weight(
 def _read_tool_calls(item: Mapping[str, Any], field: str, reading: Reading) -> tuple[ToolCall, ...]:
     calls: list[ToolCall] = []
     raw_calls = item.get("tool_calls")
-    if raw_calls is not None:
+    if raw_calls is not None and raw_calls != "":  # "" (MiniMind's files): no calls
         if not isinstance(raw_calls, list):
             reading.add(
                 "wrong-type",

@@ -7,7 +7,8 @@ Escaping follows GitHub's toolkit (`@actions/core`, `command.ts`): in the messag
 become `%25`, `%0D`, `%0A`; in property values also `:` and `,` become `%3A` and `%2C`. Control
 and bidirectional characters from the dataset are made visible first, so dataset text can neither
 start a new workflow command nor hide part of the line. Under GitHub Actions, absolute paths
-inside `GITHUB_WORKSPACE` are made relative to it. The last line is a plain summary.
+inside `GITHUB_WORKSPACE` are made relative to it. The last line is a plain summary, with the
+configuration applied.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from pathlib import Path
 
 from ftqa.finding import Finding, Severity
 from ftqa.render.safe import terminal_text
-from ftqa.render.words import tally
+from ftqa.render.words import config_phrase, tally
 from ftqa.report import Report
 
 COMMANDS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
@@ -77,8 +78,10 @@ def render_github(report: Report) -> str:
             )
     summary = report.summary
     verdict = "passed" if summary.passed else "FAILED"
+    configuration = config_phrase(report.config)
+    applied = f"; config: {terminal_text(configuration)}" if configuration is not None else ""
     lines.append(
         f"ftqa {verdict}: {tally(summary)} in {terminal_text(report.dataset.path)} "
-        f"({report.dataset.rows} rows)"
+        f"({report.dataset.rows} rows){applied}"
     )
     return "\n".join(lines) + "\n"

@@ -17,7 +17,7 @@ from typing import Any
 from ftqa.finding import Finding
 from ftqa.render import charts
 from ftqa.render.safe import html_text
-from ftqa.render.words import counted
+from ftqa.render.words import config_details, config_phrase, counted
 from ftqa.report import DatasetInfo, Report
 
 CSP = "default-src 'none'; style-src 'unsafe-inline'"
@@ -111,6 +111,7 @@ def render_html(report: Report) -> str:
         f"<h1>ftqa report: <code>{_e(dataset.path)}</code></h1>",
     ]
     parts += _verdict(report)
+    parts += _configuration(report)
     parts += _cost(report)
     parts += _recommendations(report)
     parts += _charts(report)
@@ -164,6 +165,14 @@ def _verdict(report: Report) -> list[str]:
         parts.append(f"Files: {listed}. ")
     parts.append(f"sha256 <code>{_e(report.dataset.sha256)}</code></p>")
     return parts
+
+
+def _configuration(report: Report) -> list[str]:
+    phrase = config_phrase(report.config)
+    if phrase is None:
+        return []
+    items = "".join(f"<li>{_e(item)}" for item in config_details(report.config))
+    return [f"<p class=muted><b>Configuration:</b> {_e(phrase)}</p><ul class=muted>{items}</ul>"]
 
 
 def _cost(report: Report) -> list[str]:

@@ -8,7 +8,7 @@ their count. File names inside code spans get a fence longer than any backtick r
 from __future__ import annotations
 
 from ftqa.render.safe import markdown_code, markdown_text
-from ftqa.render.words import tally
+from ftqa.render.words import config_details, config_phrase, tally
 from ftqa.report import Report
 
 MAX_ROWS_PER_RULE = 20
@@ -40,6 +40,7 @@ def render_markdown(report: Report) -> str:
             f"- Validation: {markdown_code(report.validation.path)} "
             f"({report.validation.rows} rows)"
         )
+    lines.extend(_configuration(report))
     lines.append("")
     groups = report.by_rule()
     totals = report.stats.get("findings_by_rule", {})
@@ -69,3 +70,12 @@ def render_markdown(report: Report) -> str:
             lines.append(f"| … | | {total - shown} more (not listed here) | |")
         lines.append("")
     return "\n".join(lines) + "\n"
+
+
+def _configuration(report: Report) -> list[str]:
+    """The configuration applied, then each file with its sha256 and each change."""
+    phrase = config_phrase(report.config)
+    if phrase is None:
+        return []
+    details = [f"  - {markdown_text(item)}" for item in config_details(report.config)]
+    return [f"- Configuration: {markdown_text(phrase)}", *details]

@@ -170,6 +170,7 @@ def sarif_log(report: Report) -> dict[str, Any]:
             # Exact counts: `results` lists at most max-findings-per-rule findings per rule.
             "findingsByRule": report.stats.get("findings_by_rule", {}),
             "dataset": {"rows": report.dataset.rows, "sha256": report.dataset.sha256},
+            "config": _config(report),
         },
     }
     uri = artifact_uri(report.dataset.path)
@@ -184,6 +185,17 @@ def sarif_log(report: Report) -> dict[str, Any]:
             if artifact_uri(info.path) is not None
         ]
     return {"$schema": SCHEMA, "version": "2.1.0", "runs": [run]}
+
+
+def _config(report: Report) -> dict[str, Any]:
+    """The configuration applied (files with sha256, changes), text made safe."""
+    config = report.config.model_dump(mode="json")
+    for item in config["files"]:
+        item["path"] = terminal_text(item["path"])
+    config["changes"] = [terminal_text(change) for change in config["changes"]]
+    if config["summary"] is not None:
+        config["summary"] = terminal_text(config["summary"])
+    return config
 
 
 def render_sarif(report: Report) -> str:

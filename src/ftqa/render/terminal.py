@@ -11,7 +11,7 @@ from rich.text import Text
 
 from ftqa.finding import Finding, Severity
 from ftqa.render.safe import terminal_text
-from ftqa.render.words import tally
+from ftqa.render.words import config_phrase, tally
 from ftqa.report import Report
 
 STYLES = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
@@ -78,6 +78,9 @@ def render_terminal(
     _summary_numbers(report, console)
     console.print()
     console.print(_verdict(report))
+    configuration = _configuration(report)
+    if configuration is not None:
+        console.print(configuration, soft_wrap=True)
 
 
 def _summary_numbers(report: Report, console: Console) -> None:
@@ -130,3 +133,11 @@ def _verdict(report: Report) -> Text:
         text.append("✗ FAILED", style="bold red")
     text.append(f"  {tally(summary)}  (fails on {summary.fail_on.value} and above)")
     return text
+
+
+def _configuration(report: Report) -> Text | None:
+    """One line under the verdict naming the configuration applied and what it changed."""
+    phrase = config_phrase(report.config)
+    if phrase is None:
+        return None
+    return Text("config: ", style="bold").append(terminal_text(phrase))

@@ -11,12 +11,7 @@ from typing import Any, BinaryIO
 
 import orjson
 
-from ftqa.checks.secrets import mask_secrets
-from ftqa.render.safe import terminal_text
-
-
-def outbound(text: str) -> str:
-    return terminal_text(mask_secrets(text))
+from ftqa.outbound import change_text, outbound
 
 
 class ChangeLog:
@@ -50,8 +45,8 @@ class ChangeLog:
             "check": check,
             "rule": rule,
             "action": action,
-            "before": outbound(before) if before is not None else None,
-            "after": outbound(after) if after is not None else None,
+            "before": change_text(before),
+            "after": change_text(after),
             "reason": outbound(reason),
         }
         if round_ > 1:

@@ -26,6 +26,7 @@ from ftqa.checker import Checker, Drop, Edit
 from ftqa.config import discover, load_settings
 from ftqa.errors import FtqaError
 from ftqa.finding import Finding
+from ftqa.formats.mapping import map_table
 from ftqa.load import Limits, open_path
 from ftqa.records import Record
 from ftqa.report import Report
@@ -131,6 +132,7 @@ def fix_dataset(
     redact: bool = False,
     config: str | os.PathLike[str] | Mapping[str, Any] | None = None,
     limits: Limits | None = None,
+    mapping: str | Mapping[str, Any] | None = None,
 ) -> FixSummary:
     source_path = os.fspath(path)
     output = os.fspath(output)
@@ -142,7 +144,9 @@ def fix_dataset(
         guard_target(target, inputs, what)
     if len({os.path.realpath(p) for p in (output, quarantine, log)}) < 3:
         raise FtqaError("output, quarantine and log must be three different files")
-    settings = load_settings(config, Path(source_path) if config is None else None)
+    settings = load_settings(
+        config, Path(source_path) if config is None else None, {"map": map_table(mapping)}
+    )
     settings_source = config if config is not None else (discover(Path(source_path)) or {})
     allowed = {
         pair for pair in allowed_rules(only, unsafe, dedupe, redact) if settings.rule_active(*pair)
@@ -155,6 +159,7 @@ def fix_dataset(
             current,
             config=settings_source,
             limits=limits,
+            map=mapping,
             select=selectors,
             max_findings_per_rule=FIX_FINDINGS_CAP,
             dataset_level_findings=False,  # a fix needs the finding of every row

@@ -9,14 +9,17 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
+from ftqa.tokens.prices import STALE_DAYS, shown_source
 from ftqa.tokens.profiles import (
     MAX_DEFAULT_EPOCHS,
     MAX_TARGET_EXAMPLES,
     MIN_DEFAULT_EPOCHS,
     MIN_TARGET_EXAMPLES,
     Profile,
+    profile_data,
 )
 
 # Published guidance the recommendations quote (OpenAI fine-tuning guide and cookbook).
@@ -90,13 +93,24 @@ def assumptions(
         f"Billed tokens = Σ min({_int(cost.max_tokens)}, tokens per example) over "
         f"{cost.examples:,} training examples = {cost.tokens_per_epoch:,} per epoch, "
         f"× {cost.epochs} epochs = {cost.billed_tokens:,}.",
-        f"Price: ${cost.price_per_million:g} per 1M training tokens ({profile.name}, "
-        + (
-            "from ftqa's profile data; check the provider's current price list)."
-            if profile.builtin
-            else "from your profile configuration)."
-        ),
     ]
+    if profile.price_info is not None:
+        lines.extend(profile.price_info.describe())
+    elif profile.provider == "local":
+        lines.append(
+            f"Price: ${cost.price_per_million:.4g} per 1M trained tokens, from the machine's "
+            "$/hour and the throughput below."
+        )
+    else:
+        lines.append(
+            f"Price: ${cost.price_per_million:g} per 1M training tokens ({profile.name}, "
+            + (
+                f"from ftqa's profile data as of {profile_data().date}; check the provider's "
+                "current price list)."
+                if profile.builtin
+                else "from your profile configuration)."
+            )
+        )
     if cost.epochs_source == "--epochs":
         lines.append(f"Epochs: {cost.epochs}, as given with --epochs.")
     elif profile.epochs_rule == "openai":
@@ -108,11 +122,18 @@ def assumptions(
         )
     else:
         lines.append(f"Epochs: {cost.epochs}, the profile's default; pass --epochs to change.")
-    lines.append(
-        "Tokens per example include the chat format's overhead "
-        f"({profile.tokens_per_message} per message plus its role, {profile.tokens_per_name} "
-        f"per name, {profile.reply_priming} to prime the reply), as in the OpenAI cookbook."
-    )
+    if profile.model_path is not None:
+        lines.append(
+            f"Tokens per example are {profile.model_path}'s chat template rendering of it "
+            "(apply_chat_template), template tokens included."
+        )
+    else:
+        lines.append(
+            "Tokens per example include the chat format's overhead "
+            f"({profile.tokens_per_message} per message plus its role, "
+            f"{profile.tokens_per_name} per name, {profile.reply_priming} to prime the reply), "
+            "as in the OpenAI cookbook."
+        )
     lines.append("Validation examples are not included.")
     if not exact:
         lines.append(
@@ -121,6 +142,31 @@ def assumptions(
         )
     lines.extend(notes)
     return lines
+
+
+def stale_price_advice(profile: Profile, today: date | None = None) -> str | None:
+    """A warning line when the target's price is older than six months (None otherwise)."""
+    info = profile.price_info
+    if info is not None:
+        if info.overridden or not info.stale(today):
+            return None
+        when, where = info.date, info.source
+    elif profile.builtin and profile.price_per_million is not None:
+        data = profile_data()
+        when, where = data.date, data.source
+        try:
+            age = ((today or date.today()) - date.fromisoformat(when)).days
+        except ValueError:
+            return None
+        if age <= STALE_DAYS:
+            return None
+    else:
+        return None
+    return (
+        f"Price check: the {profile.name} price dates from {when}, more than six months ago; "
+        f"check {shown_source(where)} before relying on the cost estimate, or set your own in "
+        "[tool.ftqa.token_length.prices]."
+    )
 
 
 def cost_range(

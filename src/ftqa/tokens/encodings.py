@@ -274,7 +274,8 @@ def verified_bytes(spec: EncodingSpec) -> tuple[bytes, str]:
         digest = hashlib.sha256(data).hexdigest()
         if digest != spec.sha256:
             attempts.append(
-                f"{label}: {path} has sha256 {digest[:12]}…, expected {spec.sha256[:12]}…"
+                f"{label}: {path} has sha256 {digest[:12]} (first 12 digits), "
+                f"expected {spec.sha256[:12]}"
             )
             continue
         return data, f"{label} ({path}), sha256 verified"
@@ -335,6 +336,10 @@ def load_hf_tokenizer(path: str) -> HuggingFaceTokenizer:
         file = file / "tokenizer.json"
     text = file.read_text(encoding="utf-8")
     tokenizer = HFTokenizer.from_str(text)
+    # A saved tokenizer may pad or truncate every encoding (padding to 128 counts "hi" as 128
+    # tokens): counts must be of the text alone.
+    tokenizer.no_truncation()
+    tokenizer.no_padding()
     added = json.loads(text).get("added_tokens") or []
     special = frozenset(
         str(token["content"]) for token in added if isinstance(token, dict) and token.get("special")

@@ -24,6 +24,15 @@ from ftqa.tokens.encodings import (
     load_hf_tokenizer,
     load_tokenizer,
 )
+from ftqa.tokens.hf_model import (
+    LocalModel,
+    cached_model_folder,
+    context_limit,
+    is_model_folder,
+    load_local_model,
+    transformers_available,
+)
+from ftqa.tokens.prices import Price
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -75,13 +84,20 @@ class Profile:
     aliases: tuple[str, ...] = ()
     notes: str = ""
     builtin: bool = False
+    # A local Hugging Face model folder whose chat template renders each example (see
+    # `ftqa.tokens.hf_model`); then there is no per-message overhead to add.
+    model_path: str | None = None
+    # Where the price came from (provider-qualified targets: `together:...`, `azure:...`).
+    price_info: Price | None = None
     _tokenizer: list[Tokenizer] = field(default_factory=list, repr=False, compare=False)
 
     @property
     def tokenizer(self) -> Tokenizer:
         """The tokenizer (loaded on first use; a labelled estimate if no vocabulary verifies)."""
         if not self._tokenizer:
-            if self.tokenizer_path is not None:
+            if self.model_path is not None:
+                self._tokenizer.append(ModelTokenizer(self.local_model))
+            elif self.tokenizer_path is not None:
                 self._tokenizer.append(load_hf_tokenizer(self.tokenizer_path))
             elif self.encoding_name in ENCODINGS:
                 self._tokenizer.append(load_tokenizer(self.encoding_name))
@@ -93,6 +109,13 @@ class Profile:
                     )
                 )
         return self._tokenizer[0]
+
+    @property
+    def local_model(self) -> LocalModel:
+        """The model folder's tokenizer and chat template (only for `model_path` profiles)."""
+        if self.model_path is None:
+            raise ValueError(f"{self.name} is not a local model folder")
+        return load_local_model(self.model_path)
 
     @property
     def special_tokens(self) -> frozenset[str]:
@@ -289,8 +312,13 @@ def get_profile(
     if name in ENCODINGS:
         return _encoding_profile(name)
     path = Path(name).expanduser()
+    if is_model_folder(path) and transformers_available():
+        return _model_profile(str(path), name)
     if (path.name.endswith(".json") and path.is_file()) or (path / "tokenizer.json").is_file():
         return _path_profile(str(path))
+    cached = cached_model_folder(name)
+    if cached is not None and transformers_available():
+        return _model_profile(cached, name)
     raise UnknownProfileError(name, sorted(data.profiles) + sorted(custom or ()))
 
 
@@ -313,6 +341,54 @@ def _path_profile(path: str) -> Profile:
         tokenizer_path=path,
         epochs_rule="fixed",
     )
+
+
+@functools.lru_cache(maxsize=8)
+def _model_profile(folder: str, name: str) -> Profile:
+    return Profile(
+        name=name,
+        provider="huggingface",
+        encoding_name=None,
+        model_path=folder,
+        max_tokens=context_limit(Path(folder), _config_max_length(Path(folder))),
+        tokens_per_message=0,
+        tokens_per_name=0,
+        reply_priming=0,
+        epochs_rule="fixed",
+    )
+
+
+def _config_max_length(folder: Path) -> Any:
+    import json
+
+    try:
+        config = json.loads((folder / "tokenizer_config.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return config.get("model_max_length") if isinstance(config, dict) else None
+
+
+@dataclass(frozen=True)
+class ModelTokenizer:
+    """The `Tokenizer` view of a local model folder (content counts, no special tokens)."""
+
+    model: LocalModel
+    exact: bool = True
+
+    @property
+    def name(self) -> str:
+        return Path(self.model.path).name
+
+    @property
+    def source(self) -> str:
+        return self.model.source
+
+    @property
+    def special_tokens(self) -> frozenset[str]:
+        return self.model.special_tokens
+
+    def count(self, text: str) -> int:
+        return self.model.count(text)
 
 
 def count_tokens(profile: Profile, text: str) -> int:

@@ -2,10 +2,11 @@
 
     result = ftqa.train("train.jsonl", provider="openai", model="gpt-4o-mini", yes=True)
 
-See `ftqa.train.run.train` for the behaviour, `ftqa.train.gate` for the decision and the
-report verification, `ftqa.train.base` for the provider protocol (entry-point group
-`ftqa.trainers`) and `ftqa.train.manifest` for the run manifest. Importing this package does not
-import any provider SDK.
+See `ftqa.train.run.train` for the behaviour, `ftqa.train.gate` for the decision,
+`ftqa.train.saved` for saved reports, `ftqa.train.launch` for the launch itself,
+`ftqa.train.base` for the provider protocol (entry-point group `ftqa.trainers`) and
+`ftqa.train.manifest` for the run manifest. Importing this package does not import any
+provider SDK.
 """
 
 from ftqa.train.base import (
@@ -17,21 +18,17 @@ from ftqa.train.base import (
     Trainer,
     load_trainer,
 )
-from ftqa.train.gate import (
-    GateDecision,
-    StaleReport,
-    TrainingRefused,
-    config_fingerprint,
-    decide,
-    load_report,
-    verify_report,
-)
+from ftqa.train.fingerprint import config_fingerprint
+from ftqa.train.gate import DiscoveredConfigRefused, GateDecision, TrainingRefused, decide
+from ftqa.train.launch import Launch, TrainResult
 from ftqa.train.manifest import RunManifest, read_manifest
 from ftqa.train.plan import Plan
-from ftqa.train.run import Launch, TrainResult, prepare, train
+from ftqa.train.run import prepare, train
+from ftqa.train.saved import StaleReport, load_report, verify_report, verify_reproduced
 
 __all__ = [
     "ConfirmationRequired",
+    "DiscoveredConfigRefused",
     "GateDecision",
     "Job",
     "Launch",
@@ -52,4 +49,5 @@ __all__ = [
     "read_manifest",
     "train",
     "verify_report",
+    "verify_reproduced",
 ]

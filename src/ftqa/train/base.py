@@ -12,6 +12,8 @@ for confirmation), the ftqa input `formats` and file suffixes it accepts, the
 `hyperparameters` it understands and the provider `options` it takes. It implements `launch`,
 which receives the plan and private copies of the checked files whose bytes were verified
 against the report's sha256, and returns a `Job`. A trainer never re-reads the user's files.
+Its `timeouts` (set before the launch from `--connect-timeout`, `--read-timeout`, `--retries`
+or the configuration) bound every request it makes to the provider.
 """
 
 from __future__ import annotations
@@ -44,6 +46,20 @@ class LaunchError(FtqaError):
 
 class ConfirmationRequired(FtqaError):
     """A paid launch without `--yes` (or `yes=True`) and no terminal to ask on."""
+
+
+@dataclass(frozen=True)
+class ProviderTimeouts:
+    """Bounds on every request to a provider: seconds to connect, seconds to wait for data
+    (also for each write of an upload), and how many times a failed request is retried."""
+
+    connect: float = 10.0
+    read: float = 120.0
+    retries: int = 2
+
+    def describe(self) -> str:
+        retries = f"{self.retries} retr{'y' if self.retries == 1 else 'ies'}"
+        return f"connect {self.connect:g} s, read {self.read:g} s, {retries}"
 
 
 @dataclass(frozen=True)
@@ -81,6 +97,7 @@ class Trainer:
     suffixes: ClassVar[tuple[str, ...] | None] = (".jsonl",)
     hyperparameters: ClassVar[frozenset[str]] = frozenset()
     options: ClassVar[Mapping[str, str]] = {}  # option name -> one-line help
+    timeouts: ProviderTimeouts = ProviderTimeouts()
 
     def __init__(self, options: Mapping[str, Any] | None = None) -> None:
         given = {key: value for key, value in (options or {}).items() if value is not None}
@@ -91,6 +108,10 @@ class Trainer:
                 f"provider `{self.name}` has no option {', '.join(unknown)} (its options: {known})"
             )
         self.settings: dict[str, Any] = given
+
+    @classmethod
+    def check_model(cls, model: str) -> None:
+        """Refuse, before anything else runs, a base model this provider cannot have."""
 
     def problems(self, plan: Plan) -> list[str]:
         """Why this plan cannot be launched on this provider (empty when it can)."""

@@ -1,9 +1,12 @@
 """`ftqa train`: the command-line face of `ftqa.train`.
 
 Exit codes: 0 launched (or a dry run that would launch); 1 the gate refused (the blocking
-findings are summarized); 2 anything else that stopped the launch before it started: a usage
-error, an unreadable input, a stale or foreign `--report`, a provider that is not installed or
-cannot take these files, no confirmation for a paid launch, or the provider's API refusing it.
+findings are summarized, or a configuration discovered near the data relaxes the checks);
+2 anything else that stopped the launch: a usage error, an unreadable input, a stale, foreign
+or edited `--report`, a file changed after it was checked, a provider that is not installed or
+cannot take these files, no confirmation for a paid launch, the provider's API refusing it or
+not answering within the timeouts. Interrupted: 130 (Ctrl-C), 143 (SIGTERM); the manifest is
+then marked `failed` and the private copies of the files are removed.
 
 `ftqa.cli` wires it with `add_parser(commands)` and `run(args)`; `python -m ftqa.train.cli`
 runs it on its own.
@@ -17,13 +20,17 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
+from ftqa.config import NO_CONFIG, add_config_arguments
 from ftqa.errors import FtqaError
+from ftqa.interrupt import EXIT_INTERRUPTED, EXIT_TERMINATED, Terminated, sigterm_as_interrupt
 from ftqa.render.safe import terminal_text
 from ftqa.train.base import installed
-from ftqa.train.gate import TrainingRefused
+from ftqa.train.gate import DiscoveredConfigRefused, TrainingRefused
+from ftqa.train.redact import mask_credentials
 from ftqa.train.run import prepare
 
 EXIT_OK, EXIT_REFUSED, EXIT_USAGE = 0, 1, 2
+MAX_RETRIES = 10
 
 
 def _positive_int(value: str) -> int:
@@ -37,6 +44,13 @@ def _positive_float(value: str) -> float:
     number = float(value)
     if not number > 0:
         raise argparse.ArgumentTypeError(f"must be greater than 0, got {value}")
+    return number
+
+
+def _retries(value: str) -> int:
+    number = int(value)
+    if not 0 <= number <= MAX_RETRIES:
+        raise argparse.ArgumentTypeError(f"must be between 0 and {MAX_RETRIES}, got {value}")
     return number
 
 
@@ -101,7 +115,13 @@ def add_parser(commands: Any) -> argparse.ArgumentParser:
         action="store_true",
         help="do not ask before a paid launch (required without a terminal)",
     )
-    parser.add_argument("--config", metavar="FILE", help="configuration file (no discovery)")
+    add_config_arguments(parser)
+    parser.add_argument(
+        "--map",
+        dest="field_map",
+        metavar="FIELD=KEY,...",
+        help="read keys that are not the format's own (as for ftqa check)",
+    )
     parser.add_argument(
         "--output-dir",
         metavar="DIR",
@@ -110,6 +130,24 @@ def add_parser(commands: Any) -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--base-url", metavar="URL", help="provider API base URL (openai, together)"
+    )
+    parser.add_argument(
+        "--connect-timeout",
+        type=_positive_float,
+        metavar="S",
+        help="seconds to connect to the provider (default: configuration, else 10)",
+    )
+    parser.add_argument(
+        "--read-timeout",
+        type=_positive_float,
+        metavar="S",
+        help="seconds to wait for the provider's answer (default: configuration, else 120)",
+    )
+    parser.add_argument(
+        "--retries",
+        type=_retries,
+        metavar="N",
+        help="retries of a failed provider request (default: configuration, else 2)",
     )
     parser.add_argument(
         "--option",
@@ -140,12 +178,19 @@ def run(args: argparse.Namespace) -> int:
             lora=args.lora,
             report=args.report,
             accept=args.accept,
-            config=args.config,
+            config=NO_CONFIG if args.no_config else args.config,
             output_dir=args.output_dir,
             options=options,
+            connect_timeout=args.connect_timeout,
+            read_timeout=args.read_timeout,
+            retries=args.retries,
+            mapping=args.field_map,
         )
     except TrainingRefused as refused:
         _print(refused.decision.summary_lines())
+        return EXIT_REFUSED
+    except DiscoveredConfigRefused as refused:
+        _print(refused.lines)
         return EXIT_REFUSED
     except FtqaError as error:
         _fail(str(error))
@@ -185,12 +230,12 @@ def run(args: argparse.Namespace) -> int:
 
 def _print(lines: Sequence[str]) -> None:
     for line in lines:
-        print(terminal_text(line))
+        print(terminal_text(mask_credentials(line)))
     sys.stdout.flush()
 
 
 def _fail(message: str) -> None:
-    print(f"ftqa: error: {terminal_text(message)}", file=sys.stderr)
+    print(f"ftqa: error: {terminal_text(mask_credentials(message))}", file=sys.stderr)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -199,7 +244,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     commands.required = True
     add_parser(commands)
-    return run(parser.parse_args(["train", *(argv if argv is not None else sys.argv[1:])]))
+    args = parser.parse_args(["train", *(argv if argv is not None else sys.argv[1:])])
+    with sigterm_as_interrupt():
+        try:
+            return run(args)
+        except Terminated:
+            _fail("terminated (SIGTERM)")
+            return EXIT_TERMINATED
+        except KeyboardInterrupt:
+            _fail("interrupted")
+            return EXIT_INTERRUPTED
 
 
 if __name__ == "__main__":

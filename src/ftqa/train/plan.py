@@ -14,10 +14,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ftqa.config import Settings
+from ftqa.config import Change, Settings
 from ftqa.errors import FtqaError
 from ftqa.report import FileInfo, Report
-from ftqa.train.base import Trainer
+from ftqa.train.base import ProviderTimeouts, Trainer
 from ftqa.train.gate import GateDecision
 
 FLAGS = {
@@ -146,6 +146,7 @@ class Plan:
     paid: bool
     model: str
     profile: str | None  # ftqa's token profile for `model`, when it has one
+    timeouts: ProviderTimeouts
     train: PlannedFile
     validation: PlannedFile | None
     report: Report
@@ -201,13 +202,20 @@ class Plan:
             f"  configuration   {self.config_origin} (sha256 {self.config_sha256[:16]}…, "
             f"{self.config_verification})"
         )
+        files = len(self.settings.files)
+        out.extend(f"                  {change.describe(files)}" for change in self.changes())
         out.append(f"  gate            {self._gate_line()}")
         out.extend(self._token_lines())
         out.append(f"  hyperparameters {self.hyperparameters.describe()}")
         out.extend(f"                  {hint}" for hint in self.hyperparameters.hints)
+        out.append(f"  requests        {self.timeouts.describe()} (per provider request)")
         out.append(f"  output          {self.output_dir}")
         out.extend(f"  note: {note}" for note in self.notes)
         return out
+
+    def changes(self) -> list[Change]:
+        """How the configuration in force differs from the defaults."""
+        return self.settings.changes()
 
     def _gate_line(self) -> str:
         decision = self.decision

@@ -1,14 +1,17 @@
-"""`ftqa.train(...)`: check (or load a verified report), gate, plan, confirm, launch, record.
+"""`ftqa.train(...)`: check, gate, plan, confirm, launch, record.
 
     result = ftqa.train("train.jsonl", provider="openai", model="gpt-4o-mini", yes=True)
     result.job_id, result.manifest_path
 
-Order of events: the provider's dependencies are checked; the dataset is checked now (or a
-saved report is loaded and verified against the files' sha256 and the configuration); the gate
-refuses (`TrainingRefused`, CLI exit 1) unless every blocking rule is accepted; the plan is
-built and the provider says whether it can take these files; a dry run stops there; a paid
-launch needs confirmation; the files are copied privately and their bytes verified against the
-report once more; the manifest is written, the provider launches, the manifest is updated.
+Order of events: the provider's dependencies are checked; a configuration discovered near the
+data that relaxes the checks refuses the launch (`DiscoveredConfigRefused`, CLI exit 1); the
+dataset is checked now, and a saved `--report` must first belong to the files and the
+configuration and then agree with that fresh check (`StaleReport`, exit 2); the gate judges
+the fresh report (`TrainingRefused`, exit 1, unless every blocking rule is accepted); the plan
+is built and the provider says whether it can take these files; a dry run stops there; a paid
+launch needs confirmation; the files are copied privately and their bytes (sha256 and size)
+verified against what was checked; the manifest is written, the provider launches, the
+manifest is updated (`ftqa.train.launch`).
 """
 
 from __future__ import annotations
@@ -17,9 +20,8 @@ import hashlib
 import logging
 import os
 import sys
-import tempfile
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -28,186 +30,47 @@ from ftqa import api
 from ftqa._version import __version__
 from ftqa.config import Settings, load_settings
 from ftqa.errors import FtqaError
+from ftqa.formats.mapping import map_table
 from ftqa.report import Report
-from ftqa.train.base import ConfirmationRequired, Job, LaunchError, StagedFile, Trainer
+from ftqa.train.base import ConfirmationRequired, LaunchError, ProviderTimeouts
 from ftqa.train.base import load_trainer as _load_trainer
+from ftqa.train.fingerprint import config_fingerprint
 from ftqa.train.gate import (
-    CHUNK,
-    LoadedReport,
-    StaleReport,
     TrainingRefused,
     check_accept_selectors,
-    config_fingerprint,
     decide,
-    load_report,
-    verify_report,
+    refuse_relaxing_discovery,
 )
-from ftqa.train.manifest import (
-    MANIFEST_NAME,
-    REPORT_NAME,
-    AcceptedRule,
-    ManifestConfig,
-    ManifestFile,
-    ManifestReport,
-    RunManifest,
-    host,
-    now,
-    write_manifest,
-)
+from ftqa.train.launch import Launch, TrainResult
+from ftqa.train.manifest import MANIFEST_NAME
 from ftqa.train.plan import Plan, PlannedFile, check_flags, choose_hyperparameters
+from ftqa.train.saved import (
+    LoadedReport,
+    load_report,
+    recorded_inputs,
+    verify_report,
+    verify_reproduced,
+)
 
 PathLike = str | os.PathLike[str]
 log = logging.getLogger("ftqa.train")
 CHECKED_NOW = "checked now"
 RUNS_DIR = "ftqa-runs"
 
+__all__ = ["Launch", "TrainResult", "prepare", "train"]
+
 
 @dataclass
-class TrainResult:
-    """What `train` did: the plan, and for a launch the job and the manifest."""
+class _Checked:
+    """The fresh report the gate judges, and the report bytes the manifest records."""
 
-    plan: Plan
-    launched: bool
-    job: Job | None = None
-    manifest_path: Path | None = None
-    manifest: RunManifest | None = None
-
-    @property
-    def job_id(self) -> str | None:
-        return self.job.id if self.job is not None else None
-
-    @property
-    def report(self) -> Report:
-        return self.plan.report
-
-
-class Launch:
-    """A prepared launch: the gate passed and the provider accepts the plan."""
-
-    def __init__(self, trainer: Trainer, plan: Plan, report_bytes: bytes) -> None:
-        self.trainer = trainer
-        self.plan = plan
-        self.report_bytes = report_bytes
-
-    def start(self) -> TrainResult:
-        plan = self.plan
-        with tempfile.TemporaryDirectory(prefix="ftqa-train-") as scratch:
-            train = stage(plan.train, Path(scratch) / "train")
-            validation = (
-                stage(plan.validation, Path(scratch) / "validation")
-                if plan.validation is not None
-                else None
-            )
-            out = plan.output_dir
-            out.mkdir(parents=True, exist_ok=True)
-            (out / REPORT_NAME).write_bytes(self.report_bytes)
-            manifest = self._manifest()
-            write_manifest(out, manifest)
-            try:
-                job = self.trainer.launch(plan, train, validation)
-            except BaseException as error:
-                manifest.status = "failed"
-                manifest.error = _error_text(error)
-                manifest.updated_at = now()
-                write_manifest(out, manifest)
-                if isinstance(error, (FtqaError, KeyboardInterrupt)):
-                    raise
-                if isinstance(error, Exception):
-                    raise LaunchError(f"{plan.provider}: {_error_text(error)}") from error
-                raise
-        manifest.status = job.status
-        manifest.job_id = job.id
-        manifest.follow = list(job.follow)
-        manifest.job = dict(job.details)
-        for split, file_id in (job.details.get("file_ids") or {}).items():
-            if split in manifest.files:
-                manifest.files[split].provider_file_id = file_id
-        manifest.updated_at = now()
-        path = write_manifest(plan.output_dir, manifest)
-        return TrainResult(plan, True, job, path, manifest)
-
-    def _manifest(self) -> RunManifest:
-        plan = self.plan
-        report = plan.report
-        files = {"train": _manifest_file(plan.train)}
-        if plan.validation is not None:
-            files["validation"] = _manifest_file(plan.validation)
-        stamp = now()
-        return RunManifest(
-            created_at=stamp,
-            updated_at=stamp,
-            status="launching",
-            provider=plan.provider,
-            base_model=plan.model,
-            files=files,
-            report=ManifestReport(
-                sha256=plan.report_sha256,
-                path=str(plan.output_dir / REPORT_NAME),
-                source=plan.report_source,
-                ftqa_version=report.ftqa_version,
-                passed=report.summary.passed,
-                fail_on=plan.decision.fail_on.value,
-                errors=report.summary.errors,
-                warnings=report.summary.warnings,
-                infos=report.summary.infos,
-            ),
-            config=ManifestConfig(
-                sha256=plan.config_sha256,
-                origin=plan.config_origin,
-                verification=plan.config_verification,
-            ),
-            accepted=[
-                AcceptedRule(
-                    selector=acceptance.selector,
-                    rules=list(acceptance.rules),
-                    findings=acceptance.findings,
-                )
-                for acceptance in plan.decision.accepted
-            ],
-            hyperparameters={
-                name: value
-                for name, value in plan.hyperparameters.values.items()
-                if value is not None
-            },
-            hyperparameter_sources=dict(plan.hyperparameters.sources),
-            estimate=plan.estimate() if plan.paid else None,
-            host=host(),
-        )
-
-
-def _manifest_file(info: PlannedFile) -> ManifestFile:
-    return ManifestFile(
-        path=info.path, sha256=info.sha256, bytes=info.bytes, rows=info.rows, format=info.format
-    )
-
-
-def _error_text(error: BaseException) -> str:
-    text = " ".join(str(error).split())
-    return f"{type(error).__name__}: {text}" if text else type(error).__name__
-
-
-def stage(info: PlannedFile, directory: Path) -> StagedFile:
-    """Copy the file into `directory` (same name), hashing as it goes; refuse if the bytes are
-    not the ones the report checked. Providers upload or read only this copy."""
-    directory.mkdir(parents=True, exist_ok=True)
-    target = directory / Path(info.path).name
-    digest = hashlib.sha256()
-    size = 0
-    try:
-        with open(info.path, "rb") as source, open(target, "wb") as copy:
-            while chunk := source.read(CHUNK):
-                digest.update(chunk)
-                copy.write(chunk)
-                size += len(chunk)
-    except OSError as error:
-        raise FtqaError(f"{info.path}: cannot read ({error.strerror or error})") from error
-    sha = digest.hexdigest()
-    if sha != info.sha256:
-        raise StaleReport(
-            f"{info.path} changed after it was checked (sha256 now {sha[:12]}…, checked "
-            f"{info.sha256[:12]}…); nothing was launched, check it again"
-        )
-    return StagedFile(info.path, target, sha, size, info.format, info.rows)
+    report: Report
+    report_bytes: bytes
+    source: str
+    verification: str
+    profile: str | None  # ftqa's token profile for the base model, for the plan's estimate
+    notes: list[str] = field(default_factory=list)
+    saved: LoadedReport | None = None  # the --report, to compare with `report`
 
 
 def _profile_for(model: str, settings: Settings) -> str | None:
@@ -260,11 +123,18 @@ def prepare(
     config: PathLike | Mapping[str, Any] | None = None,
     output_dir: PathLike | None = None,
     options: Mapping[str, Any] | None = None,
+    connect_timeout: float | None = None,
+    read_timeout: float | None = None,
+    retries: int | None = None,
+    mapping: str | Mapping[str, Any] | None = None,
 ) -> Launch:
     """Everything before the launch: raises `TrainingRefused` when the gate refuses,
-    `StaleReport` for a report of other files or settings, `ProviderUnavailable`,
-    `LaunchError` when the provider cannot take these files, `InputError`/`ConfigError`."""
+    `StaleReport` for a report of other files or settings or one the checks do not reproduce,
+    `DiscoveredConfigRefused` for a discovered configuration that relaxes the checks,
+    `ProviderUnavailable`, `LaunchError` when the provider cannot take these files,
+    `InputError`/`ConfigError`."""
     trainer_cls = _load_trainer(provider)
+    trainer_cls.check_model(model)
     check_accept_selectors(accept)
     trainer = trainer_cls(options)
     given = {
@@ -277,34 +147,22 @@ def prepare(
     check_flags(given, trainer_cls)
     train_path = os.fspath(data)
     validation_path = os.fspath(validation) if validation is not None else None
-    settings = load_settings(config, Path(train_path) if config is None else None)
-    notes: list[str] = []
+    settings = load_settings(
+        config, Path(train_path) if config is None else None, {"map": map_table(mapping)}
+    )
+    refuse_relaxing_discovery(settings)
+    trainer.timeouts = _timeouts(settings, connect_timeout, read_timeout, retries)
     if report is None:
-        profile = _profile_for(model, settings)
-        if profile is None:
-            notes.append(
-                f"{model} is not one of ftqa's model profiles: the checks counted tokens "
-                "with the configured or default profile"
-            )
-        checked = api.check(
-            train_path,
-            validation_path,
-            config=config,
-            model=model if profile is not None else None,
-            epochs=epochs,
-        )
-        report_bytes = checked.to_json().encode("utf-8")
-        source = verification = CHECKED_NOW
+        fresh = _check_now(train_path, validation_path, config, settings, model, epochs, mapping)
     else:
-        profile = _profile_for(model, settings)
         loaded = _loaded(report)
-        verification = verify_report(loaded, train_path, validation_path, settings)
-        checked, report_bytes, source = loaded.report, loaded.data, loaded.path
-        if checked.ftqa_version != __version__:
-            notes.append(f"the report was written by ftqa {checked.ftqa_version}")
+        fresh = _recheck(loaded, train_path, validation_path, config, settings, model, mapping)
+    checked, notes = fresh.report, fresh.notes
     decision = decide(checked, settings.globals.fail_on, accept)
     if not decision.allowed:
         raise TrainingRefused(decision)
+    if fresh.saved is not None:
+        verify_reproduced(fresh.saved, checked)
     for acceptance in decision.accepted:
         log.warning(
             "--accept %s: launching despite %d blocking finding(s) of %s",
@@ -324,7 +182,8 @@ def prepare(
         provider=provider,
         paid=bool(getattr(trainer_cls, "paid", True)),
         model=model,
-        profile=profile,
+        profile=fresh.profile,
+        timeouts=trainer.timeouts,
         train=PlannedFile.of(train_path, checked.dataset),
         validation=(
             PlannedFile.of(validation_path, checked.validation)
@@ -332,11 +191,11 @@ def prepare(
             else None
         ),
         report=checked,
-        report_sha256=hashlib.sha256(report_bytes).hexdigest(),
-        report_source=source,
+        report_sha256=hashlib.sha256(fresh.report_bytes).hexdigest(),
+        report_source=fresh.source,
         config_sha256=config_fingerprint(settings),
         config_origin=settings.origin,
-        config_verification=verification,
+        config_verification=fresh.verification,
         decision=decision,
         hyperparameters=hyper,
         output_dir=out,
@@ -346,7 +205,76 @@ def prepare(
     problems = trainer.problems(plan)
     if problems:
         raise LaunchError(f"cannot launch on {provider}: " + "; ".join(problems))
-    return Launch(trainer, plan, report_bytes)
+    return Launch(trainer, plan, fresh.report_bytes)
+
+
+def _timeouts(
+    settings: Settings, connect: float | None, read: float | None, retries: int | None
+) -> ProviderTimeouts:
+    """Flags first, then the configuration (whose defaults are ProviderTimeouts')."""
+    glob = settings.globals
+    return ProviderTimeouts(
+        connect=connect if connect is not None else glob.provider_connect_timeout,
+        read=read if read is not None else glob.provider_read_timeout,
+        retries=retries if retries is not None else glob.provider_retries,
+    )
+
+
+def _check_now(
+    train_path: str,
+    validation_path: str | None,
+    config: PathLike | Mapping[str, Any] | None,
+    settings: Settings,
+    model: str,
+    epochs: int | None,
+    mapping: str | Mapping[str, Any] | None,
+) -> _Checked:
+    profile = _profile_for(model, settings)
+    notes = []
+    if profile is None:
+        notes.append(
+            f"{model} is not one of ftqa's model profiles: the checks counted tokens "
+            "with the configured or default profile"
+        )
+    checked = api.check(
+        train_path,
+        validation_path,
+        config=config,
+        model=model if profile is not None else None,
+        epochs=epochs,
+        map=mapping,
+    )
+    report_bytes = checked.to_json().encode("utf-8")
+    return _Checked(checked, report_bytes, CHECKED_NOW, CHECKED_NOW, profile, notes)
+
+
+def _recheck(
+    loaded: LoadedReport,
+    train_path: str,
+    validation_path: str | None,
+    config: PathLike | Mapping[str, Any] | None,
+    settings: Settings,
+    model: str,
+    mapping: str | Mapping[str, Any] | None,
+) -> _Checked:
+    """A saved report must belong to the files and the configuration, and agree with the
+    checks run again now, under the model profile and reference files it records."""
+    verification = verify_report(loaded, train_path, validation_path, settings)
+    recorded_profile, references = recorded_inputs(loaded.report)
+    fresh = api.check(
+        train_path,
+        validation_path,
+        config=config,
+        model=recorded_profile,
+        reference=references or None,
+        map=mapping,
+    )
+    notes = []
+    if loaded.report.ftqa_version != __version__:
+        notes.append(f"the report was written by ftqa {loaded.report.ftqa_version}")
+    notes.append("the checks ran again on the files as they are now and agree with the report")
+    profile = _profile_for(model, settings)
+    return _Checked(fresh, loaded.data, loaded.path, verification, profile, notes, loaded)
 
 
 def ask_on_terminal(plan: Plan, write: Callable[[str], None] = print) -> bool:
@@ -376,18 +304,24 @@ def train(
     config: PathLike | Mapping[str, Any] | None = None,
     output_dir: PathLike | None = None,
     options: Mapping[str, Any] | None = None,
+    connect_timeout: float | None = None,
+    read_timeout: float | None = None,
+    retries: int | None = None,
     dry_run: bool = False,
     yes: bool = False,
     confirm: Callable[[Plan], bool] | None = None,
 ) -> TrainResult:
     """Launch fine-tuning on `provider` only if the dataset's report passes the gate.
 
-    `data`/`validation` are dataset paths. Without `report` the checks run now; with it (a
-    path to `ftqa check --format json` output, or a `Report`) the report must match the files'
-    sha256 and the configuration. `accept` lists rules (`check/rule`) whose blocking findings
-    are knowingly let through; each is recorded in the manifest. Hyperparameters left as None
-    come from the report's recommendations, else the provider's defaults. `options` are
-    provider options (e.g. `base_url`). `dry_run=True` returns the plan and launches nothing.
+    `data`/`validation` are dataset paths. The checks always run now; with `report` (a path
+    to `ftqa check --format json` output, or a `Report`) that report must also match the
+    files' sha256 and the configuration, and agree with the fresh check. `accept` lists
+    rules (`check/rule`) whose blocking findings are knowingly let through; each is recorded
+    in the manifest. Hyperparameters left as None come from the report's recommendations,
+    else the provider's defaults. `options` are provider options (e.g. `base_url`).
+    `connect_timeout`, `read_timeout` (seconds) and `retries` bound each provider request
+    (default: the configuration, else 10 s, 120 s, 2). `dry_run=True` returns the plan and
+    launches nothing.
     A paid launch needs `yes=True`, a `confirm(plan) -> bool` callback, or a terminal to ask
     on (else `ConfirmationRequired`). Raises `TrainingRefused` (a `DatasetRejected`) when the
     gate refuses; the manifest and a copy of the report go to `output_dir`.
@@ -407,6 +341,9 @@ def train(
         config=config,
         output_dir=output_dir,
         options=options,
+        connect_timeout=connect_timeout,
+        read_timeout=read_timeout,
+        retries=retries,
     )
     if dry_run:
         return TrainResult(launch.plan, False)

@@ -17,6 +17,8 @@ RESPONSE_CHARS = 1500
 RESPONSE_TAIL = 300
 EXCERPT = 60
 PAIRWISE_GROUP = 50
+EXPAND_ANSWERS = 8  # distinct answers per prompt group compared across related groups
+OPEN_ENDED = 50  # distinct answers to one prompt past which it is an open-ended prompt
 RELATED_WORDS = 0.3  # answers sharing this word Jaccard are related, whatever the embedding
 NUM_PERM = 128
 LSH_SLACK = 0.05  # LSH catches pairs down to lexical_threshold - 0.05 with >= 99% probability

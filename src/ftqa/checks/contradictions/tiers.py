@@ -11,10 +11,12 @@ import numpy as np
 
 from ftqa.checks.contradictions.edges import Edge, latin_script
 from ftqa.checks.contradictions.options import (
+    EXPAND_ANSWERS,
     IDENTICAL,
     LSH_SLACK,
     NEAR,
     NUM_PERM,
+    OPEN_ENDED,
     PAIRWISE_GROUP,
     RELATED_WORDS,
     SEMANTIC,
@@ -29,8 +31,43 @@ from ftqa.semantic.answers import Conflict, compare
 from ftqa.semantic.questions import jaccard, veto
 
 
+def expand_groups(
+    pairs: np.ndarray,
+    sims: np.ndarray,
+    labels: np.ndarray,
+    valid: np.ndarray,
+    responses: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Pairs of prompt-group representatives become pairs of the groups' rows with different
+    answers: up to EXPAND_ANSWERS distinct answers per group (the first ones, in file order),
+    so each related pair of groups costs at most EXPAND_ANSWERS squared comparisons."""
+    if len(pairs) == 0:
+        return pairs, sims
+    wanted = set(pairs.ravel().tolist())
+    variants: dict[int, list[int]] = {}
+    seen: dict[int, set[bytes]] = {}
+    for row in np.flatnonzero(valid & np.isin(labels, list(wanted))).tolist():
+        group = int(labels[row])
+        answers = seen.setdefault(group, set())
+        key = responses[row].tobytes()
+        if key in answers or len(answers) >= EXPAND_ANSWERS:
+            continue
+        answers.add(key)
+        variants.setdefault(group, []).append(row)
+    out: list[tuple[int, int]] = []
+    scores: list[float] = []
+    for (a, b), score in zip(pairs.tolist(), sims.tolist(), strict=True):
+        for x in variants.get(a, [a]):
+            for y in variants.get(b, [b]):
+                out.append((min(x, y), max(x, y)))
+                scores.append(score)
+    return np.array(out, dtype=np.int64).reshape(-1, 2), np.array(scores, dtype=sims.dtype)
+
+
 class AnswerTiers:
     """Candidate pairs of answers and their conflicts (a mixin of the checker)."""
+
+    _open_ended_groups = 0
 
     def _answer_edges(self, labels: np.ndarray, answer_rows: np.ndarray) -> Iterator[Edge]:
         responses = self._response_keys.keys()
@@ -101,6 +138,7 @@ class AnswerTiers:
         quiet: list[tuple[int, int]] = []
         rows = np.flatnonzero(valid)
         groups = compared = 0
+        self._open_ended_groups = 0
         for members in clusters(labels[rows]):
             group = rows[members].tolist()
             keys = [responses[i].tobytes() for i in group]
@@ -135,6 +173,7 @@ class AnswerTiers:
             "groups": groups,
             "pairs_compared": compared,
             "conflicts": sum(1 for e in edges if not e.link),
+            "open_ended_groups": self._open_ended_groups,
         }
         return edges, quiet
 
@@ -151,9 +190,29 @@ class AnswerTiers:
             representative = signatures.setdefault(signature, row)
             if representative != row:
                 links.setdefault(representative, []).append(row)
+        if len(signatures) > OPEN_ENDED:
+            signatures, links = self._coarse_representatives(group)
         reps = list(signatures.values())
         pairs = [(a, b) for x, a in enumerate(reps) for b in reps[x + 1 :]]
         return pairs, links
+
+    def _coarse_representatives(
+        self, group: list[int]
+    ) -> tuple[dict[tuple[object, ...], int], dict[int, list[int]]]:
+        """One prompt with more than OPEN_ENDED different answers is open-ended ("tell me a fun
+        fact", "write a poem"): different facts and numbers across its answers are its nature,
+        not a contradiction, and comparing every pair would grow with the square of the group.
+        Only a refusal against a compliance, or yes against no, still conflicts: one row per
+        (refusal, yes/no) class is compared, and the others join their class's row."""
+        self._open_ended_groups += 1
+        classes: dict[tuple[object, ...], int] = {}
+        links: dict[int, list[int]] = {}
+        for row in group:
+            facts = self._answer(row)
+            representative = classes.setdefault((facts.refusal, facts.polarity), row)
+            if representative != row:
+                links.setdefault(representative, []).append(row)
+        return classes, links
 
     def _new(self, pairs: np.ndarray, labels: np.ndarray, responses: np.ndarray) -> np.ndarray:
         """Mask of pairs that are not identical-prompt pairs (the first tier's) and whose
@@ -258,10 +317,14 @@ class AnswerTiers:
         self._engine = engine
         started = time.perf_counter()
         rows = np.flatnonzero(valid)
+        # One row per identical prompt is searched: thousands of copies of one prompt would
+        # make the search quadratic, and pairs inside a copy group are the first tier's.
+        searched = rows[labels[rows] == rows]
         try:
             pairs, sims, precise = engine.candidates(
-                self._prompts, rows, options.paraphrase_threshold, system
+                self._prompts, searched, options.paraphrase_threshold, system
             )
+            pairs, sims = expand_groups(pairs, sims, labels, valid, responses)
             keep = self._new(pairs, labels, responses)
             if len(pairs) and len(near_pairs):
                 count = np.int64(len(labels))

@@ -6,7 +6,11 @@ expects: conversational `messages` (chat, Alpaca and ShareGPT rows) or `prompt`/
 so the run refuses to start when any example is longer (the message names the rows). The model
 runs on whatever device is present (CUDA, MPS, else CPU; bf16 where CUDA supports it). The
 output directory holds `model/` (the full model, or the LoRA adapter with `--lora`), the
-tokenizer, the run manifest and a copy of the report.
+tokenizer, the run manifest and a copy of the report. Downloads from the Hugging Face Hub (a
+model id, neither a local directory nor cached) start with one question to the Hub about the
+model, bounded by the trainer's timeouts and retries, so a Hub that never answers fails the
+launch at once; the downloads that follow wait at most the read timeout per request (with the
+Hub library's own retries).
 """
 
 from __future__ import annotations
@@ -15,12 +19,22 @@ import importlib.util
 import math
 import sys
 from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from ftqa.config import Settings
 from ftqa.load import open_path
 from ftqa.normalize import Normalizer
-from ftqa.train.base import Job, LaunchError, ProviderUnavailable, StagedFile, Trainer
+from ftqa.tokens.hf_model import require_model_folder
+from ftqa.train.base import (
+    Job,
+    LaunchError,
+    ProviderTimeouts,
+    ProviderUnavailable,
+    StagedFile,
+    Trainer,
+)
 
 if TYPE_CHECKING:
     from ftqa.train.plan import Plan
@@ -45,6 +59,10 @@ class HFTrainer(Trainer):
         "lora_r": "LoRA rank with --lora (default: 16)",
     }
 
+    @classmethod
+    def check_model(cls, model: str) -> None:
+        require_model_folder(model)  # a path that is not there: exit 2 before the check runs
+
     def problems(self, plan: Plan) -> list[str]:
         found = super().problems(plan)
         if plan.hyperparameters.values.get("lora") and importlib.util.find_spec("peft") is None:
@@ -68,7 +86,9 @@ class HFTrainer(Trainer):
                 raise LaunchError(
                     f"hf: the training rows are {kind} but the validation rows are {eval_kind}"
                 )
-        tokenizer = transformers.AutoTokenizer.from_pretrained(plan.model)
+        reach_hub(plan.model, self.timeouts)
+        with hub_timeouts(self.timeouts.read):
+            tokenizer = transformers.AutoTokenizer.from_pretrained(plan.model)
         if tokenizer.pad_token is None:
             tokenizer.pad_token = tokenizer.eos_token
         if kind == MESSAGES and not getattr(tokenizer, "chat_template", None):
@@ -76,7 +96,8 @@ class HFTrainer(Trainer):
                 f"hf: {plan.model}'s tokenizer has no chat template, so conversational rows "
                 "cannot be formatted; use a chat (instruct) model or prompt/completion data"
             )
-        model = transformers.AutoModelForCausalLM.from_pretrained(plan.model)
+        with hub_timeouts(self.timeouts.read):
+            model = transformers.AutoModelForCausalLM.from_pretrained(plan.model)
         max_length = int(self.settings.get("max_length") or _context(model, DEFAULT_MAX_LENGTH))
         _refuse_long(train_rows, numbers, kind, tokenizer, max_length, train.original)
         values = plan.hyperparameters.values
@@ -138,9 +159,9 @@ class HFTrainer(Trainer):
         eval_losses = [entry["eval_loss"] for entry in history if "eval_loss" in entry]
         run_id = f"hf-{plan.output_dir.name}"
         load = (
-            f"peft.AutoPeftModelForCausalLM.from_pretrained('{model_dir}')"
+            f"peft.AutoPeftModelForCausalLM.from_pretrained({str(model_dir)!r})"
             if peft_config is not None
-            else f"transformers.AutoModelForCausalLM.from_pretrained('{model_dir}')"
+            else f"transformers.AutoModelForCausalLM.from_pretrained({str(model_dir)!r})"
         )
         return Job(
             id=run_id,
@@ -168,6 +189,49 @@ class HFTrainer(Trainer):
                 },
             },
         )
+
+
+def reach_hub(model: str, limits: ProviderTimeouts) -> None:
+    """Ask the Hub about `model` within `limits` when it will be downloaded: a Hub that never
+    answers raises `LaunchError` here rather than after the Hub library's own retries. Any
+    other answer (found, not found, gated) lets `from_pretrained` go on and explain itself."""
+    import httpx
+    from huggingface_hub import constants, model_info, try_to_load_from_cache
+
+    if constants.HF_HUB_OFFLINE or Path(model).exists():
+        return
+    try:
+        if isinstance(try_to_load_from_cache(model, "config.json"), str):
+            return
+    except ValueError:  # not a repository id: from_pretrained says what is wrong
+        return
+    timeout = httpx.Timeout(limits.read, connect=limits.connect)
+    for _ in range(limits.retries + 1):
+        try:
+            model_info(model, timeout=timeout)
+        except httpx.TimeoutException:
+            continue
+        except Exception:  # noqa: BLE001 - the Hub answered: from_pretrained reports it
+            return
+        return
+    raise LaunchError(
+        f"hf: the Hugging Face Hub ({constants.ENDPOINT}) did not answer about {model} in time "
+        f"({limits.describe()}); raise --read-timeout, or use a local model directory"
+    )
+
+
+@contextmanager
+def hub_timeouts(seconds: float) -> Iterator[None]:
+    """Bound the Hugging Face Hub's metadata and download requests to `seconds` while the
+    model and tokenizer load (the library reads these values at each request)."""
+    from huggingface_hub import constants
+
+    saved = constants.HF_HUB_ETAG_TIMEOUT, constants.HF_HUB_DOWNLOAD_TIMEOUT
+    constants.HF_HUB_ETAG_TIMEOUT = constants.HF_HUB_DOWNLOAD_TIMEOUT = seconds
+    try:
+        yield
+    finally:
+        constants.HF_HUB_ETAG_TIMEOUT, constants.HF_HUB_DOWNLOAD_TIMEOUT = saved
 
 
 def read_rows(

@@ -4,15 +4,20 @@ Uploads the checked files (purpose `fine-tune`), then creates a supervised job w
 hyperparameters. The report's sha256 travels with the job: in `metadata`
 (`ftqa_report_sha256`, `ftqa_config_sha256`, `ftqa_version`) and in the model-name `suffix`
 (`ftqa-<first 8 hex digits>`). The API key comes from `OPENAI_API_KEY`; the base URL from the
-`base_url` option, else `OPENAI_BASE_URL`, else the SDK's default.
+`base_url` option, else `OPENAI_BASE_URL`, else the SDK's default. Every request is bounded by
+the trainer's `timeouts` (connect, read, retries); errors and printed URLs carry no credential,
+and the job id the API returns is quoted in the commands printed to follow the job.
 """
 
 from __future__ import annotations
 
+import shlex
 from typing import TYPE_CHECKING, Any, ClassVar
+from urllib.parse import quote
 
 from ftqa._version import __version__
-from ftqa.train.base import Job, LaunchError, StagedFile, Trainer
+from ftqa.train.base import Job, LaunchError, ProviderTimeouts, StagedFile, Trainer
+from ftqa.train.redact import mask_credentials
 
 if TYPE_CHECKING:
     from ftqa.train.plan import Plan
@@ -37,10 +42,18 @@ class OpenAITrainer(Trainer):
     def client(self) -> Any:
         import openai
 
+        limits = self.timeouts
         try:
-            return openai.OpenAI(base_url=self.settings.get("base_url"))
+            return openai.OpenAI(
+                base_url=self.settings.get("base_url"),
+                timeout=openai.Timeout(limits.read, connect=limits.connect),
+                max_retries=limits.retries,
+            )
         except openai.OpenAIError as error:
-            raise LaunchError(f"openai: {error} (set OPENAI_API_KEY in the environment)") from error
+            message = mask_credentials(str(error))
+            raise LaunchError(
+                f"openai: {message} (set OPENAI_API_KEY in the environment)"
+            ) from error
 
     def launch(self, plan: Plan, train: StagedFile, validation: StagedFile | None) -> Job:
         import openai
@@ -58,13 +71,16 @@ class OpenAITrainer(Trainer):
                 file_ids[split] = uploaded.id
             request = self.request(plan, file_ids)
             job = client.fine_tuning.jobs.create(**request)
+        except openai.APITimeoutError as error:
+            raise LaunchError(_timed_out(client, self.timeouts, file_ids)) from error
         except openai.APIConnectionError as error:
+            where = mask_credentials(str(client.base_url).rstrip("/"), [client.api_key])
             raise LaunchError(
-                _api_error(error, file_ids) + f" ({str(client.base_url).rstrip('/')})"
+                _api_error(error, file_ids, client.api_key) + f" ({where})"
             ) from error
         except openai.APIError as error:
-            raise LaunchError(_api_error(error, file_ids)) from error
-        base = str(client.base_url).rstrip("/")
+            raise LaunchError(_api_error(error, file_ids, client.api_key)) from error
+        base = mask_credentials(str(client.base_url).rstrip("/"), [client.api_key])
         return Job(
             id=job.id,
             status=str(job.status),
@@ -101,16 +117,18 @@ class OpenAITrainer(Trainer):
         return request
 
     def follow(self, job_id: str, base: str) -> list[str]:
+        """Commands to follow the job. `job_id` comes from the API: it is quoted for the shell
+        and for Python, so whatever it holds stays one argument."""
         lines = []
         if base == DEFAULT_BASE_URL:
-            lines.append(f"dashboard: https://platform.openai.com/finetune/{job_id}")
+            lines.append(
+                f"dashboard: https://platform.openai.com/finetune/{quote(job_id, safe='')}"
+            )
+        code = f"import openai; print(openai.OpenAI().fine_tuning.jobs.retrieve({job_id!r}).status)"
+        lines.append(f"status: python -c {shlex.quote(code)}")
+        events = f"{base}/fine_tuning/jobs/{quote(job_id, safe='')}/events"
         lines.append(
-            f'status: python -c "import openai; '
-            f"print(openai.OpenAI().fine_tuning.jobs.retrieve('{job_id}').status)\""
-        )
-        lines.append(
-            f"events: curl -s {base}/fine_tuning/jobs/{job_id}/events "
-            '-H "Authorization: Bearer $OPENAI_API_KEY"'
+            f'events: curl -s {shlex.quote(events)} -H "Authorization: Bearer $OPENAI_API_KEY"'
         )
         return lines
 
@@ -118,19 +136,33 @@ class OpenAITrainer(Trainer):
         """The job as the API reports it now (`fine_tuning.jobs.retrieve`)."""
         import openai
 
+        client = self.client()
         try:
-            return self.client().fine_tuning.jobs.retrieve(job_id).model_dump(mode="json")
+            return client.fine_tuning.jobs.retrieve(job_id).model_dump(mode="json")
+        except openai.APITimeoutError as error:
+            raise LaunchError(_timed_out(client, self.timeouts, {})) from error
         except openai.APIError as error:
-            raise LaunchError(_api_error(error, {})) from error
+            raise LaunchError(_api_error(error, {}, client.api_key)) from error
 
 
-def _api_error(error: Exception, file_ids: dict[str, str]) -> str:
+def _timed_out(client: Any, limits: ProviderTimeouts, file_ids: dict[str, str]) -> str:
+    where = mask_credentials(str(client.base_url).rstrip("/"), [client.api_key])
+    uploaded = _uploaded(file_ids)
+    return (
+        f"openai: {where} did not answer in time ({limits.describe()}; every attempt timed "
+        f"out); raise --read-timeout or --connect-timeout if the provider is slow{uploaded}"
+    )
+
+
+def _uploaded(file_ids: dict[str, str]) -> str:
+    if not file_ids:
+        return ""
+    return f"; already uploaded: {', '.join(f'{k}={v}' for k, v in file_ids.items())}"
+
+
+def _api_error(error: Exception, file_ids: dict[str, str], api_key: str | None) -> str:
     status = getattr(error, "status_code", None)
     message = " ".join(str(getattr(error, "message", error)).split())
+    message = mask_credentials(message, [api_key])
     where = f" (HTTP {status})" if status else ""
-    uploaded = (
-        f"; already uploaded: {', '.join(f'{k}={v}' for k, v in file_ids.items())}"
-        if file_ids
-        else ""
-    )
-    return f"openai{where}: {message}{uploaded}"
+    return f"openai{where}: {message}{_uploaded(file_ids)}"

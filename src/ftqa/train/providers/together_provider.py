@@ -5,14 +5,18 @@ file's sha256 with the upload), then creates the job. Together has no job metada
 report's sha256 travels in the model-name `suffix` (`ftqa-<first 8 hex digits>`) and in full
 in the run manifest. With a validation file, one evaluation is requested (`n_evals=1`),
 otherwise Together ignores it. The API key comes from `TOGETHER_API_KEY`; the base URL from
-the `base_url` option, else `TOGETHER_BASE_URL`, else the SDK's default.
+the `base_url` option, else `TOGETHER_BASE_URL`, else the SDK's default. Every request (the
+upload too) is bounded by the trainer's `timeouts`; errors and recorded URLs carry no
+credential, and the job id the API returns is quoted in the printed commands.
 """
 
 from __future__ import annotations
 
+import shlex
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from ftqa.train.base import Job, LaunchError, StagedFile, Trainer
+from ftqa.train.redact import mask_credentials
 
 if TYPE_CHECKING:
     from ftqa.train.plan import Plan
@@ -36,11 +40,17 @@ class TogetherTrainer(Trainer):
     def client(self) -> Any:
         import together
 
+        limits = self.timeouts
         try:
-            return together.Together(base_url=self.settings.get("base_url"))
+            return together.Together(
+                base_url=self.settings.get("base_url"),
+                timeout=together.Timeout(limits.read, connect=limits.connect),
+                max_retries=limits.retries,
+            )
         except together.TogetherError as error:
             raise LaunchError(
-                f"together: {error} (set TOGETHER_API_KEY in the environment)"
+                f"together: {mask_credentials(str(error))} (set TOGETHER_API_KEY in the "
+                "environment)"
             ) from error
 
     def launch(self, plan: Plan, train: StagedFile, validation: StagedFile | None) -> Job:
@@ -56,19 +66,26 @@ class TogetherTrainer(Trainer):
                 file_ids[split] = uploaded.id
             request = self.request(plan, file_ids)
             job = client.fine_tuning.create(**request)
+        except together.APITimeoutError as error:
+            where = mask_credentials(str(client.base_url), [client.api_key])
+            raise LaunchError(
+                f"together: {where} did not answer in time ({self.timeouts.describe()}; every "
+                "attempt timed out); raise --read-timeout or --connect-timeout if the provider "
+                f"is slow{_uploaded(file_ids)}"
+            ) from error
         except (together.TogetherError, ValueError) as error:
-            raise LaunchError(_error(error, file_ids)) from error
+            raise LaunchError(_error(error, file_ids, client.api_key)) from error
         return Job(
             id=job.id,
             status=str(getattr(job, "status", None) or "pending"),
             follow=[
-                f"status: together fine-tuning retrieve {job.id}",
-                f"events: together fine-tuning list-events {job.id}",
+                f"status: together fine-tuning retrieve {shlex.quote(job.id)}",
+                f"events: together fine-tuning list-events {shlex.quote(job.id)}",
             ],
             details={
                 "file_ids": file_ids,
                 "request": request,
-                "base_url": str(client.base_url),
+                "base_url": mask_credentials(str(client.base_url), [client.api_key]),
                 "output_name": getattr(job, "output_name", None),
             },
         )
@@ -92,13 +109,14 @@ class TogetherTrainer(Trainer):
         return request
 
 
-def _error(error: Exception, file_ids: dict[str, str]) -> str:
+def _uploaded(file_ids: dict[str, str]) -> str:
+    if not file_ids:
+        return ""
+    return f"; already uploaded: {', '.join(f'{k}={v}' for k, v in file_ids.items())}"
+
+
+def _error(error: Exception, file_ids: dict[str, str], api_key: str | None) -> str:
     status = getattr(error, "status_code", None)
     message = " ".join(str(getattr(error, "message", None) or error).split())
     where = f" (HTTP {status})" if status else ""
-    uploaded = (
-        f"; already uploaded: {', '.join(f'{k}={v}' for k, v in file_ids.items())}"
-        if file_ids
-        else ""
-    )
-    return f"together{where}: {message}{uploaded}"
+    return f"together{where}: {mask_credentials(message, [api_key])}{_uploaded(file_ids)}"

@@ -10,117 +10,23 @@ from __future__ import annotations
 from array import array
 from collections import Counter, defaultdict
 from collections.abc import Iterator, Mapping
-from dataclasses import replace
 from typing import Any
 
 from pydantic import Field
 
-from ftqa.checker import Checker, Drop, Edit, Options, Rule
-from ftqa.finding import Finding, Severity
+from ftqa.checker import Checker, Drop, Edit, Options
+from ftqa.checks.format.rules import DROPPED, FIXES, RULES, UNREADABLE
+from ftqa.finding import Finding
 from ftqa.formats import FORMATS, closest
+from ftqa.formats.suggest import suggest_map
 from ftqa.records import Problem, Record
 
-E, W = Severity.ERROR, Severity.WARNING
-
-_RULES = (
-    Rule("invalid-json", E, "A line (or array element) is not valid JSON.", "unsafe"),
-    Rule("invalid-utf8", E, "Bytes that are not valid UTF-8.", "unsafe"),
-    Rule("truncated-last-line", E, "The file ends in the middle of an example.", "unsafe"),
-    Rule("line-too-long", E, "A line longer than the configured limit; not read.", "unsafe"),
-    Rule("blank-line", W, "A blank line between examples.", "safe"),
-    Rule("byte-order-mark", W, "The file starts with a UTF-8 byte order mark.", "safe"),
-    Rule("duplicate-key", E, "A JSON object repeats a key; parsers disagree on which value wins."),
-    Rule("non-standard-number", E, "NaN or Infinity, which JSON does not allow.", "unsafe"),
-    Rule(
-        "lone-surrogate",
-        E,
-        "Text with a lone surrogate (U+D800-U+DFFF without its pair).",
-        "unsafe",
-    ),
-    Rule("invalid-csv", E, "A CSV record the CSV parser cannot read.", "unsafe"),
-    Rule("wrong-column-count", E, "A CSV row with more or fewer cells than the header."),
-    Rule("empty-file", E, "The file has no bytes."),
-    Rule("read-error", E, "The file stopped being readable part-way."),
-    Rule("decompression-limit", E, "Decompressed data exceeded the size or ratio limit."),
-    Rule("not-an-object", E, "A row that is not a JSON object.", "unsafe"),
-    Rule("undetectable-format", E, "A row that matches no known dataset format.", "unsafe"),
-    Rule("mixed-formats", E, "Rows of another format than the rest of the file.", "unsafe"),
-    Rule("missing-key", E, "A required key (or column) is missing or null."),
-    Rule("wrong-type", E, "A value of the wrong type."),
-    Rule("unexpected-key", W, "A key the format does not define."),
-    Rule("unknown-role", E, "A message role (or ShareGPT tag) the format does not know."),
-    Rule("missing-assistant-message", E, "A conversation with no assistant message.", "unsafe"),
-    Rule("last-turn-not-assistant", W, "A conversation that ends on a non-assistant turn."),
-    Rule("consecutive-same-role", W, "Two user or two assistant messages in a row."),
-    Rule("system-message-not-first", W, "A system message after the conversation started."),
-    Rule("empty-content", E, "Empty or whitespace-only content."),
-    Rule("invalid-weight", E, "A message `weight` other than 0 or 1."),
-    Rule("nothing-to-learn", E, "Every assistant message has weight 0.", "unsafe"),
-    Rule("unknown-content-part", E, "A content part of an unknown type."),
-    Rule("duplicate-tool-call-id", E, "Two tool calls share an id."),
-    Rule("orphan-tool-message", E, "A tool message that answers no earlier tool call."),
-    Rule("unanswered-tool-call", W, "A tool call that never gets a tool result."),
-    Rule("invalid-tool-arguments", E, "Tool-call arguments that are not a JSON object."),
-    Rule("undeclared-tool", E, "A call to a function that is not in the declared `tools`."),
-    Rule("unpaired-turns", E, "Turns that do not alternate prompt / response as required."),
-    Rule(
-        "identical-preference-pair",
-        E,
-        "A preference pair whose two responses are the same.",
-        "unsafe",
-    ),
-    Rule("control-character", W, "NUL, escape or other control characters inside text."),
-    Rule("too-few-examples", W, "Fewer examples than the provider minimum."),
-    Rule("no-examples", E, "The dataset holds no example at all."),
-    Rule("no-user-message", E, "A conversation with no user message: the reply answers nothing."),
-    Rule("assistant-before-user", W, "An assistant turn before the first user turn."),
-)
-
-# Row conditions that, when most rows of a file have them, describe the file (its layout or its
-# conventions): reported once for the file (see ftqa.collector).
-ROW_CONDITIONS = frozenset(
-    {
-        "invalid-json",
-        "not-an-object",
-        "undetectable-format",
-        "mixed-formats",
-        "missing-key",
-        "wrong-type",
-        "unexpected-key",
-        "unknown-role",
-        "missing-assistant-message",
-        "last-turn-not-assistant",
-        "consecutive-same-role",
-        "system-message-not-first",
-        "empty-content",
-        "unknown-content-part",
-        "control-character",
-        "no-user-message",
-        "assistant-before-user",
-    }
-)
-RULES = tuple(replace(rule, aggregate=rule.slug in ROW_CONDITIONS) for rule in _RULES)
-
-# Problems that mean the data was there but could not be read: `no-examples` would add nothing.
-UNREADABLE = frozenset(
-    {
-        "invalid-json", "invalid-utf8", "truncated-last-line", "line-too-long", "invalid-csv",
-        "empty-file", "read-error", "decompression-limit", "not-an-object", "lone-surrogate",
-    }
-)  # fmt: skip
-
-# Rows these rules mark cannot be trained on as they are: the unsafe fix moves them, untouched,
-# to the quarantine file.
-DROPPED = frozenset(rule.slug for rule in RULES if rule.fix == "unsafe")
-
-FIXES = {
-    "blank-line": "delete the blank line",
-    "byte-order-mark": "save the file as UTF-8 without BOM",
-    "duplicate-key": "keep one of the repeated keys",
-    "wrong-column-count": "quote cells that contain the delimiter",
-}
-
 TABLE_CHUNK = 4096
+# Undetectable rows are reported one by one unless there are at least UNDETECTED_MIN_ROWS of them
+# and they are more than UNDETECTED_FILE_SHARE of their file's rows: then once, for the file, with
+# the `--map` that would read them all (a layout ftqa does not know under those names).
+UNDETECTED_FILE_SHARE = 0.5
+UNDETECTED_MIN_ROWS = 20
 
 
 class FormatOptions(Options):
@@ -148,24 +54,27 @@ class FormatChecker(Checker):
         self._table: dict[tuple[str, str], list[Record]] = defaultdict(list)
         self._missing_columns: set[tuple[str, str]] = set()
         self._unreadable = 0  # training rows or files that could not be read at all
+        self._file_rows: Counter[str] = Counter()
+        self._undetected: dict[str, _Undetected] = {}
+        self._mappings: Counter[tuple[str, str]] = Counter()
 
     def check_record(self, record: Record) -> Iterator[Finding]:
         if record.split == "reference":
             return
-        for problem in record.problems:
-            if record.split == "train" and problem.rule in UNREADABLE:
-                self._unreadable += 1
-            yield self._problem(record, problem)
+        yield from self._problems(record)
         if record.row < 0:
             return
         if record.split == "train":
             self._rows[record.file] += 1
+        self._file_rows[record.file] += 1
         if not record.readable:
             return
         if record.format is None:
             if isinstance(record.raw, Mapping):
-                yield self._undetected(record)
+                self._undetected_row(record)
             return
+        if record.mapping is not None:
+            self._mappings[(record.file, record.mapping)] += 1
         key = (record.file, record.format)
         columns = self._by_format.get(key)
         if columns is None:
@@ -185,6 +94,13 @@ class FormatChecker(Checker):
         for file, fmt in list(self._table):
             yield from self._validate_table(file, fmt)
         yield from self._mixed_formats()
+        yield from self._undetected_findings()
+        for (file, mapping), count in sorted(self._mappings.items()):
+            yield self.finding(
+                "field-mapping",
+                f"{count:,} {'row' if count == 1 else 'rows'} read with the mapping {mapping}",
+                file=file,
+            )
         total = sum(self._rows.values())
         if self.context.files and total == 0 and not self._unreadable:
             yield self.finding(
@@ -260,6 +176,12 @@ class FormatChecker(Checker):
                 fix="start the conversation with the user (or mark the greeting with weight 0)",
             )
 
+    def _problems(self, record: Record) -> Iterator[Finding]:
+        for problem in record.problems:
+            if record.split == "train" and problem.rule in UNREADABLE:
+                self._unreadable += 1
+            yield self._problem(record, problem)
+
     def _problem(self, record: Record, problem: Problem) -> Finding:
         message = problem.message
         if problem.column is not None and problem.rule == "invalid-json":
@@ -277,21 +199,34 @@ class FormatChecker(Checker):
             fix=FIXES.get(problem.rule),
         )
 
-    def _undetected(self, record: Record) -> Finding:
-        keys = ", ".join(f"`{key}`" for key in list(record.raw)[:8]) or "none"
-        near = closest(record.raw)
-        hint = ""
-        if near is not None:
-            missing = [c.name for c in near.columns if c.required and c.name not in record.raw]
-            if missing:
-                hint = f"; closest format is {near.name}, which needs " + ", ".join(
-                    f"`{name}`" for name in missing
+    def _undetected_row(self, record: Record) -> None:
+        seen = self._undetected.get(record.file)
+        if seen is None:
+            seen = self._undetected[record.file] = _Undetected()
+        seen.add(record.row, record.line, _explain(record.raw))
+
+    def _undetected_findings(self) -> Iterator[Finding]:
+        for file, seen in self._undetected.items():
+            count, total = len(seen.rows), self._file_rows[file]
+            if count >= UNDETECTED_MIN_ROWS and count > UNDETECTED_FILE_SHARE * total:
+                first = seen.lines[0]
+                yield self.finding(
+                    "undetectable-format",
+                    f"{count:,} of {total:,} rows match no known format; the first has "
+                    f"{seen.explanation(0)}",
+                    file=file,
+                    line=first if first >= 0 else None,
                 )
-        return self.finding(
-            "undetectable-format",
-            f"the row matches no known format (keys: {keys}){hint}",
-            record,
-        )
+                continue
+            texts = list(seen.texts)
+            for row, line, text in zip(seen.rows, seen.lines, seen.ids, strict=True):
+                yield self.finding(
+                    "undetectable-format",
+                    f"the row matches no known format ({texts[text]})",
+                    file=file,
+                    line=line if line >= 0 else None,
+                    row=row,
+                )
 
     def _mixed_formats(self) -> Iterator[Finding]:
         per_file: dict[str, dict[str, int]] = defaultdict(dict)
@@ -354,6 +289,41 @@ class FormatChecker(Checker):
                 field=failure.column,
                 evidence=None if failure.value is None else str(failure.value),
             )
+
+
+class _Undetected:
+    """Rows of one file that match no format: where they are, and what the first one lacks."""
+
+    __slots__ = ("ids", "lines", "rows", "texts")
+
+    def __init__(self) -> None:
+        self.rows: array[int] = array("q")
+        self.lines: array[int] = array("q")
+        self.ids: array[int] = array("l")
+        self.texts: dict[str, int] = {}  # each distinct explanation once (rows share key sets)
+
+    def add(self, row: int, line: int | None, explanation: str) -> None:
+        self.rows.append(row)
+        self.lines.append(line if line is not None else -1)
+        self.ids.append(self.texts.setdefault(explanation, len(self.texts)))
+
+    def explanation(self, index: int) -> str:
+        return list(self.texts)[self.ids[index]]  # ids count up in insertion order
+
+
+def _explain(raw: Mapping[str, Any]) -> str:
+    """The row's keys, then the `--map` that would read it, else the closest format's needs."""
+    keys = ", ".join(f"`{key}`" for key in list(raw)[:8]) or "none"
+    suggestion = suggest_map(raw)
+    if suggestion is not None:
+        return f"keys {keys}: try {suggestion}"
+    near = closest(raw)
+    if near is not None:
+        missing = [c.name for c in near.columns if c.required and c.name not in raw]
+        if missing:
+            needs = ", ".join(f"`{name}`" for name in missing)
+            return f"keys {keys}; closest format is {near.name}, which needs {needs}"
+    return f"keys {keys}"
 
 
 def _article(word: str) -> str:

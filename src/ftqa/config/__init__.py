@@ -3,31 +3,53 @@
 Keys may be written with dashes or underscores. Every checker has a table named after its id
 (`[tool.ftqa.near_duplicates]`) holding `enabled`, `severity` (rule -> level) and the checker's
 own options. An unknown key anywhere is a `ConfigError` that names it.
+
+`ftqa.config.files` finds and reads the files, `ftqa.config.changes` says what a configuration
+changes relative to the defaults (every report carries it), `ftqa.config.arguments` adds the
+`--config FILE` / `--no-config` options to a command.
 """
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ftqa.checker import Checker, Options
+from ftqa.config.arguments import add_config_arguments
+from ftqa.config.changes import Change, describe_changes, summary
+from ftqa.config.files import CONFIG_FILES, ConfigFile, discover, read_config_file
 from ftqa.errors import ConfigError
 from ftqa.finding import Severity
 from ftqa.formats import FORMATS, ReadOptions
 from ftqa.formats.base import DEFAULT_EXTRA_KEYS
+from ftqa.formats.mapping import FieldMap, MappingError, parse_map
 from ftqa.registry import checkers, is_checker, load_checker, resolve
+from ftqa.report import ConfigFileInfo, ConfigInfo
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
+# `config=NO_CONFIG` (the CLI's `--no-config`): ftqa's defaults, no file discovered.
+NO_CONFIG: Mapping[str, Any] = MappingProxyType({})
+NO_CONFIG_ORIGIN = "defaults (--no-config)"
 
-CONFIG_FILES = ("ftqa.toml", ".ftqa.toml", "pyproject.toml")
+__all__ = [
+    "CONFIG_FILES",
+    "NO_CONFIG",
+    "Change",
+    "CheckerTable",
+    "ConfigFile",
+    "GlobalSettings",
+    "Settings",
+    "add_config_arguments",
+    "discover",
+    "load_settings",
+    "read_config_file",
+    "settings_from_mapping",
+    "settings_to_mapping",
+]
 
 
 class GlobalSettings(BaseModel):
@@ -45,6 +67,13 @@ class GlobalSettings(BaseModel):
         default_factory=lambda: list(DEFAULT_EXTRA_KEYS),
         description="Top-level keys accepted besides the format's own (metadata fields).",
     )
+    map: dict[str, str | list[str]] = Field(
+        default_factory=dict,
+        description='Field mapping: format field -> the row\'s key (`prompt = "question"`), '
+        "`role-key`, `content-key`, `role.ROLE` -> tag (CLI `--map`).",
+    )
+    role_key: str | None = Field(None, description="Key of each nested message's role.")
+    content_key: str | None = Field(None, description="Key of each nested message's content.")
     max_findings_per_rule: int = Field(
         1000, ge=1, description="Findings listed per rule; counts stay exact beyond it."
     )
@@ -55,6 +84,24 @@ class GlobalSettings(BaseModel):
     )
     severity: dict[str, Severity] = Field(
         default_factory=dict, description="Severity overrides by `rule` or `check/rule`."
+    )
+    checker_timeout: float = Field(
+        600,
+        ge=0,
+        description="Seconds one call into a checker may run before the checker is marked "
+        "failed (`timed out`) and the run goes on; 0: no limit.",
+    )
+    provider_connect_timeout: float = Field(
+        10, gt=0, description="`ftqa train`: seconds to connect to the provider's API."
+    )
+    provider_read_timeout: float = Field(
+        120,
+        gt=0,
+        description="`ftqa train`: seconds to wait for data from the provider (and for each "
+        "write of an upload) before the request fails.",
+    )
+    provider_retries: int = Field(
+        2, ge=0, le=10, description="`ftqa train`: retries of a failed provider request."
     )
 
 
@@ -73,6 +120,8 @@ class Settings:
     tables: dict[str, CheckerTable] = field(default_factory=dict)
     options: dict[str, Options] = field(default_factory=dict)
     origin: str = "defaults"
+    files: list[ConfigFile] = field(default_factory=list)
+    overridden: frozenset[str] = frozenset()  # global keys set by flags / keyword arguments
 
     def __post_init__(self) -> None:
         self._validate_selectors()
@@ -87,6 +136,7 @@ class Settings:
                     raise ConfigError(
                         f"{self.origin}: [{check_id}] severity: unknown rule `{slug}`"
                     )
+        self._mapping = self._field_map()
         fmt = self.globals.input_format
         if fmt != "auto" and fmt not in FORMATS:
             raise ConfigError(
@@ -104,6 +154,36 @@ class Settings:
         for selector in self.globals.severity:
             if is_checker(selector) or resolve(selector) is None:
                 raise ConfigError(f"{self.origin}: severity: unknown rule `{selector}`")
+
+    def changes(self) -> list[Change]:
+        """How these settings differ from the defaults (see `ftqa.config.changes`)."""
+        return describe_changes(self)
+
+    def report_info(self) -> ConfigInfo:
+        """The `config` section of a report: the files applied and what they change."""
+        changes = self.changes()
+        return ConfigInfo(
+            files=[
+                ConfigFileInfo(path=item.path, sha256=item.sha256, discovered=item.discovered)
+                for item in self.files
+            ],
+            changes=[change.describe(len(self.files)) for change in changes],
+            summary=summary(changes) or None,
+        )
+
+    def _field_map(self) -> FieldMap | None:
+        table: dict[str, str | list[str]] = dict(self.globals.map)
+        for key, value in (
+            ("role-key", self.globals.role_key),
+            ("content-key", self.globals.content_key),
+        ):
+            if value is not None:
+                table.setdefault(key, value)
+        try:
+            mapping = parse_map(table, origin="your mapping")
+        except MappingError as error:
+            raise ConfigError(f"{self.origin}: {error}") from error
+        return mapping or None
 
     def options_for(self, check_id: str) -> Options:
         """The checker's validated options (its defaults when the configuration has none)."""
@@ -126,6 +206,7 @@ class Settings:
             sharegpt_roles=dict(self.globals.sharegpt_roles),
             extra_roles=tuple(self.globals.extra_roles),
             extra_keys=tuple(self.globals.extra_keys),
+            mapping=self._mapping,
         )
 
     @property
@@ -227,53 +308,35 @@ def settings_to_mapping(settings: Settings, check_ids: Iterable[str]) -> dict[st
     return data
 
 
-def read_config_file(path: Path) -> dict[str, Any]:
-    try:
-        with path.open("rb") as handle:
-            data = tomllib.load(handle)
-    except FileNotFoundError as error:
-        raise ConfigError(f"{path}: no such configuration file") from error
-    except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
-        raise ConfigError(f"{path}: cannot read configuration ({error})") from error
-    if path.name == "pyproject.toml":
-        tool = data.get("tool", {})
-        return dict(tool.get("ftqa", {})) if isinstance(tool, dict) else {}
-    return data
-
-
-def discover(start: Path) -> Path | None:
-    """The nearest `ftqa.toml` or `pyproject.toml` with a `[tool.ftqa]` table, walking up."""
-    directory = start if start.is_dir() else start.parent
-    for folder in (directory.resolve(), *directory.resolve().parents):
-        for name in CONFIG_FILES:
-            candidate = folder / name
-            if not candidate.is_file():
-                continue
-            if name == "pyproject.toml" and not read_config_file(candidate):
-                continue
-            return candidate
-    return None
-
-
 def load_settings(
     config: str | Path | Mapping[str, Any] | None = None,
     start: Path | None = None,
     overrides: Mapping[str, Any] | None = None,
 ) -> Settings:
-    """Settings from an explicit file or mapping, else discovered from `start`, plus overrides."""
+    """Settings from an explicit file or mapping, else discovered from `start`, plus overrides
+    (keyword arguments / flags; None means not given). `NO_CONFIG` means the defaults."""
     origin = "defaults"
     data: dict[str, Any] = {}
-    if isinstance(config, Mapping):
+    files: list[ConfigFile] = []
+    if config is NO_CONFIG:
+        origin = NO_CONFIG_ORIGIN
+    elif isinstance(config, Mapping):
         data, origin = dict(config), "config"
     elif config is not None:
-        path = Path(config)
-        data, origin = read_config_file(path), str(path)
+        data, identity = read_config_file(Path(config), discovered=False)
+        origin, files = identity.path, [identity]
     elif start is not None:
         found = discover(start)
         if found is not None:
-            data, origin = read_config_file(found), str(found)
+            data, identity = read_config_file(found, discovered=True)
+            origin, files = identity.path, [identity]
+    overridden = set()
     for key, value in (overrides or {}).items():
         if value is not None:
             data = {k: v for k, v in data.items() if str(k).replace("-", "_") != key}
             data[key] = value
-    return settings_from_mapping(data, origin)
+            overridden.add(key)
+    settings = settings_from_mapping(data, origin)
+    settings.files = files
+    settings.overridden = frozenset(overridden)
+    return settings
