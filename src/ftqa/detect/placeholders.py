@@ -90,11 +90,37 @@ _CONSTANT_NAME = re.compile(r"[A-Z]{2,16}|[A-Z]+\d*(?:_(?:[A-Z]+\d*|\d+))+")
 def looks_fake(value: str) -> bool:
     """A documentation placeholder or an obviously made-up value."""
     lowered = value.lower()
-    if any(word in lowered for word in PLACEHOLDER_WORDS):
+    if any(_placeholder_word(value, lowered, word) for word in PLACEHOLDER_WORDS):
         return True
     if _CONSTANT_NAME.fullmatch(value.strip("'\"`")):
         return True
     return len(set(value)) < 6
+
+
+def _placeholder_word(value: str, lowered: str, word: str) -> bool:
+    """`word` stands as a word in `value`: at its start or end, next to a separator or a change
+    of case. Inside a run of random characters (`…Qw8yourZ3…`: one random 40-character key in
+    about 20,000) the same letters are chance, not a placeholder."""
+    start = lowered.find(word)
+    while start >= 0:
+        end = start + len(word)
+        if not word.isalnum():
+            return True
+        before = value[start - 1] if start else ""
+        after = value[end] if end < len(value) else ""
+        inside = value[start:end]
+        if (
+            not before
+            or not after
+            or not before.isalnum()
+            or not after.isalnum()
+            or (inside.isupper() and not (before.isupper() or after.isupper()))
+            or (inside.islower() and before.isupper() and not after.islower())
+            or (inside[:1].isupper() and inside[1:].islower() and not after.islower())
+        ):
+            return True
+        start = lowered.find(word, start + 1)
+    return False
 
 
 def real_password(value: str) -> bool:
