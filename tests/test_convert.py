@@ -47,7 +47,9 @@ def _shape(record: Record) -> tuple:
 
 
 def _log(path: Path) -> list[dict]:
-    return [json.loads(line) for line in path.read_text().splitlines()]
+    """The quarantined rows' entries of a convert log."""
+    entries = [json.loads(line) for line in path.read_text().splitlines()]
+    return [entry for entry in entries if entry["action"] == "quarantined"]
 
 
 def _format_errors(path: Path) -> list[str]:
@@ -281,3 +283,49 @@ def test_calls_and_results_paired_by_position_get_ids_in_chat(tmp_path: Path):
         assert len(ids) == len(set(ids))
         answered = [m["tool_call_id"] for m in messages if m["role"] == "tool"]
         assert set(answered) <= set(ids)
+
+
+def test_the_log_maps_every_output_line_to_its_source_line(tmp_path: Path):
+    source = tmp_path / "in.jsonl"
+    rows = [
+        {"prompt": "Capital of France?", "completion": "Paris."},
+        {
+            "messages": [
+                {"role": "user", "content": "a"},
+                {"role": "assistant", "content": "b"},
+                {"role": "user", "content": "c"},
+                {"role": "assistant", "content": "d"},
+            ]
+        },
+        {"prompt": "Two plus two?", "completion": "Four."},
+    ]
+    source.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
+    summary = convert_dataset(source, tmp_path / "out.jsonl", "question_answer")
+    entries = [json.loads(line) for line in Path(summary.log).read_text().splitlines()]
+    converted = [(e["output_line"], e["line"]) for e in entries if e["action"] == "converted"]
+    assert converted == [(1, 1), (2, 3)]
+    assert [e["line"] for e in entries if e["action"] == "quarantined"] == [2]
+
+
+def test_trl_writes_each_record_in_its_conversational_shape(tmp_path: Path):
+    source = tmp_path / "in.jsonl"
+    rows = [
+        {
+            "messages": [
+                {"role": "system", "content": "Be brief."},
+                {"role": "user", "content": "Capital of France?"},
+                {"role": "assistant", "content": "Paris."},
+            ]
+        },
+        {"prompt": "Pick one", "chosen": "A", "rejected": "B"},
+    ]
+    source.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
+    out = tmp_path / "trl.jsonl"
+    summary = convert_dataset(source, out, "trl")
+    assert (summary.rows_converted, summary.rows_quarantined) == (2, 0)
+    first, second = (json.loads(line) for line in out.read_text().splitlines())
+    assert [m["role"] for m in first["prompt"]] == ["system", "user"]
+    assert first["completion"] == [{"role": "assistant", "content": "Paris."}]
+    assert set(second) == {"prompt", "chosen", "rejected"}
+    back = convert_dataset(out, tmp_path / "chat.jsonl", "chat")
+    assert back.rows_converted == 1  # the pair is no single conversation: quarantined

@@ -255,6 +255,24 @@ def to_text(record: Record) -> dict[str, Any]:
     return {"text": record.text}
 
 
+def to_trl(record: Record) -> dict[str, Any]:
+    """TRL's conversational layouts: a preference pair as prompt/chosen/rejected message lists,
+    a labelled completion as KTO, any other conversation ending on a reply as prompt/completion
+    message lists (the prompt keeps every earlier turn)."""
+    if record.chosen is not None or record.rejected is not None:
+        return to_preference(record)
+    if record.label in ("true", "false"):
+        return to_kto(record)
+    messages = _conversation(record)
+    if messages[-1].role != "assistant":
+        raise Unrepresentable("the conversation does not end on a reply to learn")
+    dicts = message_dicts(messages)
+    return {"prompt": dicts[:-1], "completion": dicts[-1:]}
+
+
+# The layouts a row written by each exporter reads back as (TRL's names its three shapes).
+READS_AS: dict[str, frozenset[str]] = {"trl": frozenset({"preference", "kto", "completion"})}
+
 EXPORTERS: dict[str, Callable[[Record], dict[str, Any]]] = {
     "chat": to_chat,
     "sharegpt": to_sharegpt,
@@ -268,6 +286,7 @@ EXPORTERS: dict[str, Callable[[Record], dict[str, Any]]] = {
     "kto": to_kto,
     "classification": to_classification,
     "text": to_text,
+    "trl": to_trl,
 }
 
 

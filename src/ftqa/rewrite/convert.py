@@ -30,7 +30,7 @@ import orjson
 from ftqa.config import load_settings
 from ftqa.errors import FtqaError
 from ftqa.formats import ReadOptions
-from ftqa.formats.export import EXPORTERS, Unrepresentable, to_layout
+from ftqa.formats.export import EXPORTERS, READS_AS, Unrepresentable, to_layout
 from ftqa.formats.mapping import map_table
 from ftqa.load import Limits, open_path
 from ftqa.normalize import Normalizer
@@ -172,6 +172,7 @@ def _convert(
     reader = _ReadBack(normalizer.options, to)
     reasons: Counter[str] = Counter()
     formats: Counter[str] = Counter()
+    converted_rows = 0
     destinations = {"scratch": files["scratch"], "quarantine": files["quarantine"]}
     with (
         OutputFile(files["output"], "output") as out,
@@ -192,6 +193,8 @@ def _convert(
                 continue
             writer.put(record, "scratch")
             out.write(orjson.dumps(row) + b"\n")
+            converted_rows += 1
+            _log_converted(log_stream, record, converted_rows)
         writer.expected_sha256 = source.sha256  # the loader and the writer read the same bytes
         tally = writer.finish()
     written = count_rows(files["output"], "jsonl", limits)
@@ -216,8 +219,18 @@ def _notice(record: Record) -> None:
         )
 
 
+def _log_converted(stream: BinaryIO, record: Record, output_line: int) -> None:
+    entry = {"output_line": output_line, "row": record.row, "line": record.line}
+    stream.write(orjson.dumps({**entry, "action": "converted"}) + b"\n")
+
+
 def _log(stream: BinaryIO, record: Record, reason: str, detail: str | None) -> None:
-    entry: dict[str, Any] = {"row": record.row, "line": record.line, "reason": outbound(reason)}
+    entry: dict[str, Any] = {
+        "row": record.row,
+        "line": record.line,
+        "action": "quarantined",
+        "reason": outbound(reason),
+    }
     if detail:
         entry["detail"] = outbound(detail)
     stream.write(orjson.dumps(entry) + b"\n")
@@ -294,7 +307,7 @@ class _ReadBack:
         again = self.normalizer.normalize(
             Record(file="<converted>", row=record.row, line=None, raw=row)
         )
-        if again.format != self.to:
+        if again.format not in READS_AS.get(self.to, frozenset({self.to})):
             return f"read back as {again.format or 'no layout'}, not {self.to}"
         new = {p.rule for p in again.problems} - {p.rule for p in record.problems} - SHOWN_NOW
         if new:
