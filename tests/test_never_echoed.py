@@ -86,6 +86,10 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> Runs:
         "split", str(files["classification"]), "--validation-fraction", "0.3", "--seed", "7",
         "--output-dir", "split", "--config", "ftqa.toml", "--stratify-by", "label",
     ]  # fmt: skip
+    commands["train --dry-run"] = [
+        "train", str(files["chat"]), "--provider", "openai", "--model", "gpt-4o-mini-2024-07-18",
+        "--dry-run", "--output-dir", "train-run", "--config", "ftqa.toml",
+    ]  # fmt: skip
     result = Runs(corpus)
     with ThreadPoolExecutor(max_workers=2) as pool:
         processes = pool.map(lambda args: _run(args, root), commands.values())
