@@ -864,3 +864,20 @@ def render_terminal_text(report: ftqa.Report) -> str:
     buffer = io.StringIO()
     render_terminal(report, Console(file=buffer, width=200, no_color=True), 5, {})
     return buffer.getvalue()
+
+
+def test_no_hashing_thread_outlives_its_stream(tmp_path):
+    """A stream read only in part (kind detection, a fix's passes) used to leave its sha256
+    helper thread waiting forever: hundreds of runs in one process ran out of threads."""
+    import gc
+    import threading
+
+    from ftqa.rewrite.fixer import fix_dataset
+
+    path = tmp_path / "a.csv"
+    path.write_text('prompt,completion\noops,"never closed\n', encoding="utf-8")
+    for index in range(5):
+        ftqa.check(path)
+        fix_dataset(path, tmp_path / f"out{index}.csv")
+    gc.collect()
+    assert [t.name for t in threading.enumerate() if t.name == "ftqa-sha256"] == []

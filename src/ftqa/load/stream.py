@@ -40,11 +40,20 @@ class BackgroundSha256:
 
     def hexdigest(self) -> str:
         if self._digest is None:
-            if self._thread is not None:
-                self._queue.put(None)
-                self._thread.join()
+            self._stop()
             self._digest = self._sha.hexdigest()
         return self._digest
+
+    def _stop(self) -> None:
+        """End the helper thread (once): a stream read only in part, then dropped, must not
+        leave a thread waiting for chunks forever."""
+        if self._thread is not None:
+            self._queue.put(None)
+            self._thread.join()
+            self._thread = None
+
+    def close(self) -> None:
+        self._stop()
 
 
 class HashingReader(io.RawIOBase):
@@ -68,6 +77,7 @@ class HashingReader(io.RawIOBase):
         return count
 
     def close(self) -> None:
+        self.sha256.close()
         self._raw.close()
         super().close()
 
