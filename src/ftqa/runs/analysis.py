@@ -155,16 +155,18 @@ class _Judge:
                 c.train[-1],
             )
             return
-        middle = c.train_smooth[len(c.train_smooth) // 2]
-        late_drop = (middle - c.tail) / middle if middle > 0 else 0.0
-        if late_drop < limits.plateau_drop and c.tail >= limits.plateau_loss:
-            half = c.train[len(c.train) // 2]
+        quarter = max(1, len(c.train) // 4)
+        third = statistics.fmean(s.value for s in c.train[-2 * quarter : -quarter])
+        last = statistics.fmean(s.value for s in c.train[-quarter:])
+        late_drop = (third - last) / third if third > 0 else 0.0
+        if late_drop < limits.plateau_drop and last >= limits.plateau_loss:
+            since = c.train[-2 * quarter]
             self.add(
                 R.PLATEAU,
-                f"the training loss has been flat at about {c.tail:.3f} since "
-                f"{self.where(half)} ({late_drop:.1%} lower in the second half): "
-                "the model is under-fitting",
-                half,
+                f"the training loss has been flat at about {last:.3f} since "
+                f"{self.where(since)} ({late_drop:.1%} lower in the last quarter than in the "
+                "third): the model is under-fitting",
+                since,
             )
 
     def spikes(self) -> None:

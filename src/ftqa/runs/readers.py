@@ -157,6 +157,7 @@ def read_openai_csv(data: bytes, name: str) -> RunMetrics:
         # OpenAI computes the full validation loss at the end of each epoch.
         metrics.steps_per_epoch = float(epoch_ends[0])
     _require_points(metrics, name)
+    metrics.fill_epochs()
     return metrics
 
 
@@ -207,6 +208,7 @@ def _from_entries(
         if data.get("step") is not None:
             last_step = int(_number(data["step"], name, line, "step") or 0)
     _require_points(metrics, name)
+    metrics.fill_epochs()
     return metrics
 
 

@@ -69,8 +69,8 @@ class Thresholds:
     spike_factor: float = 2.5  # a point this many times the median of the points before it
     spike_lookback: int = 5  # points the median looks back over (at least)
     flat_drop: float = 0.02  # head to tail drop below this share: the loss barely moved
-    plateau_drop: float = 0.01  # second-half drop below this share: a plateau ...
-    plateau_loss: float = 1.0  # ... when the tail loss is still at least this (nats/token)
+    plateau_drop: float = 0.03  # last quarter's mean this little below the third's: flat ...
+    plateau_loss: float = 1.0  # ... and a plateau when that mean is still this high (nats/token)
     accuracy_gain: float = 0.01  # token accuracy rising less than this (absolute) ...
     accuracy_ceiling: float = 0.95  # ... while below this: stalled
     smooth_valid_above: int = 20
