@@ -182,15 +182,9 @@ def route(state: Provider, request: dict[str, Any]) -> tuple[int, Any, dict | No
             "finished_at": None,
         }
         return 200, state.jobs[job_id], None
-    if method == "GET" and path.startswith("/v1/fine_tuning/jobs/"):
-        job = state.jobs.get(path.rsplit("/", 1)[1])
-        if job is None:
-            return 404, {"error": {"message": "no such job"}}, None
-        _advance(state, job, now)
-        return 200, job, None
-    if method == "GET" and path.startswith("/v1/files/") and path.endswith("/content"):
-        entry = state.files.get(path.split("/")[3])
-        return (200, entry["data"], None) if entry else (404, {"error": {"message": "no"}}, None)
+    found = _openai_get(state, path, now) if method == "GET" else None
+    if found is not None:
+        return found
     # Together
     if (method, path) == ("POST", "/v1/files"):
         form = {key: value[1].decode() for key, value in (request["form"] or {}).items()}
@@ -245,6 +239,20 @@ def route(state: Provider, request: dict[str, Any]) -> tuple[int, Any, dict | No
         }
         return 200, state.jobs[job_id], None
     return 404, {"error": {"message": f"not implemented: {method} {path}"}}, None
+
+
+def _openai_get(state: Provider, path: str, now: int) -> tuple[int, Any, dict | None] | None:
+    """A job retrieval (which moves the job on) or a file's content."""
+    if path.startswith("/v1/fine_tuning/jobs/"):
+        job = state.jobs.get(path.rsplit("/", 1)[1])
+        if job is None:
+            return 404, {"error": {"message": "no such job"}}, None
+        _advance(state, job, now)
+        return 200, job, None
+    if path.startswith("/v1/files/") and path.endswith("/content"):
+        entry = state.files.get(path.split("/")[3])
+        return (200, entry["data"], None) if entry else (404, {"error": {"message": "no"}}, None)
+    return None
 
 
 def _advance(state: Provider, job: dict[str, Any], now: int) -> None:
