@@ -67,7 +67,7 @@ def advise(analysis: Analysis) -> list[Advice]:
                 value=more,
             )
         )
-    if not metrics.valid_loss and curves.best is None:
+    if metrics.train_loss and not metrics.valid_loss:
         low, high = DEFAULT_EPOCHS
         advice.append(
             Advice(

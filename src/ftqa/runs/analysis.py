@@ -7,15 +7,17 @@ token accuracy rising) raises nothing.
 
 from __future__ import annotations
 
+import math
 import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from ftqa.checker import Rule
 from ftqa.finding import Finding
+from ftqa.render.words import counted
 from ftqa.runs import rules as R
 from ftqa.runs.metrics import RunMetrics, Sample
-from ftqa.runs.rules import Thresholds, window
+from ftqa.runs.rules import Thresholds, quarter, window
 
 
 @dataclass
@@ -59,7 +61,7 @@ def curves(metrics: RunMetrics, limits: Thresholds) -> Curves:
     width = window(len(found.valid)) if len(found.valid) > limits.smooth_valid_above else 1
     found.valid_smooth = smooth([s.value for s in found.valid], width)
     if found.train:
-        size = window(len(found.train))
+        size = quarter(len(found.train))
         found.head = statistics.fmean(s.value for s in found.train[:size])
         found.tail = statistics.fmean(s.value for s in found.train[-size:])
     if found.valid:
@@ -125,7 +127,7 @@ class _Judge:
             if bad:
                 self.add(
                     R.NON_FINITE_LOSS,
-                    f"the {name} loss is {bad[0].value} at {self.where(bad[0])}"
+                    f"the {name} loss is {_spelled(bad[0].value)} at {self.where(bad[0])}"
                     f" ({len(bad)} of {len(series)} values are NaN or infinite)",
                     bad[0],
                     occurrences=len(bad),
@@ -138,8 +140,8 @@ class _Judge:
         if c.tail > c.head * (1 + limits.rising_margin):
             self.add(
                 R.LOSS_RISING,
-                f"the training loss rose from {c.head:.3f} to {c.tail:.3f} "
-                f"(mean of the first and last {window(len(c.train))} points)",
+                f"the training loss rose from {c.head:.3f} to {c.tail:.3f} (the first and the "
+                f"last {counted(quarter(len(c.train)), 'point')}, averaged)",
                 c.train[-1],
             )
             return
@@ -155,12 +157,13 @@ class _Judge:
                 c.train[-1],
             )
             return
-        quarter = max(1, len(c.train) // 4)
-        third = statistics.fmean(s.value for s in c.train[-2 * quarter : -quarter])
-        last = statistics.fmean(s.value for s in c.train[-quarter:])
+        size = quarter(len(c.train))
+        third = statistics.fmean(s.value for s in c.train[-2 * size : -size])
+        last = statistics.fmean(s.value for s in c.train[-size:])
         late_drop = (third - last) / third if third > 0 else 0.0
-        if late_drop < limits.plateau_drop and last >= limits.plateau_loss:
-            since = c.train[-2 * quarter]
+        flat = late_drop < limits.plateau_drop and drop >= limits.plateau_fell
+        if flat and last >= limits.plateau_loss:
+            since = c.train[-2 * size]
             self.add(
                 R.PLATEAU,
                 f"the training loss has been flat at about {last:.3f} since "
@@ -185,7 +188,7 @@ class _Judge:
                 R.LOSS_SPIKE,
                 f"the training loss jumped to {first.value:.3f} at {self.where(first)}, "
                 f"{first.value / baseline:.1f}× the median {baseline:.3f} of the "
-                f"{lookback} points before ({len(spikes)} such spikes)",
+                f"{lookback} points before ({counted(len(spikes), 'spike')} in all)",
                 first,
                 occurrences=len(spikes),
             )
@@ -194,7 +197,7 @@ class _Judge:
         series = [s for s in self.metrics.train_accuracy if s.finite]
         if len(series) < self.limits.min_points:
             return
-        size = window(len(series))
+        size = quarter(len(series))
         head = statistics.fmean(s.value for s in series[:size])
         tail = statistics.fmean(s.value for s in series[-size:])
         if tail - head < self.limits.accuracy_gain and tail < self.limits.accuracy_ceiling:
@@ -229,6 +232,10 @@ class _Judge:
             f"{c.train_smooth[-1]:.3f}",
             c.best,
         )
+
+
+def _spelled(value: float) -> str:
+    return "NaN" if math.isnan(value) else "infinite" if value > 0 else "minus infinity"
 
 
 def _value_at(samples: list[Sample], smoothed: list[float], step: int) -> float | None:

@@ -2,7 +2,7 @@
 
 Smoothing: a series of n points is smoothed with a trailing moving average over
 `window(n) = max(1, n // 10)` points; the "head" and the "tail" of a series are the means of
-its first and last `window(n)` finite points. Validation loss is smoothed only when it was
+its first and last quarter (`quarter(n) = max(1, n // 4)` finite points). Validation loss is smoothed only when it was
 logged at more than `Thresholds.smooth_valid_above` points (OpenAI's per-step estimate on one
 validation batch); evaluations over the whole validation file are used as they are.
 """
@@ -68,13 +68,20 @@ class Thresholds:
     rising_margin: float = 0.10  # tail above head by this share: the loss rose
     spike_factor: float = 2.5  # a point this many times the median of the points before it
     spike_lookback: int = 5  # points the median looks back over (at least)
-    flat_drop: float = 0.02  # head to tail drop below this share: the loss barely moved
-    plateau_drop: float = 0.03  # last quarter's mean this little below the third's: flat ...
-    plateau_loss: float = 1.0  # ... and a plateau when that mean is still this high (nats/token)
+    flat_drop: float = 0.05  # head to tail drop below this share: the loss barely moved
+    plateau_fell: float = 0.10  # a plateau: the loss first fell by at least this share ...
+    plateau_drop: float = 0.03  # ... then its last quarter is this little below the third ...
+    plateau_loss: float = 1.0  # ... and still this high (nats per token)
     accuracy_gain: float = 0.01  # token accuracy rising less than this (absolute) ...
     accuracy_ceiling: float = 0.95  # ... while below this: stalled
     smooth_valid_above: int = 20
 
 
 def window(points: int) -> int:
+    """The smoothing window of a series of `points` points."""
     return max(1, points // 10)
+
+
+def quarter(points: int) -> int:
+    """The size of a series' head and tail (its first and last quarter)."""
+    return max(1, points // 4)
