@@ -2,9 +2,10 @@
 
 Smoothing: a series of n points is smoothed with a trailing moving average over
 `window(n) = max(1, n // 10)` points; the "head" and the "tail" of a series are the means of
-its first and last quarter (`quarter(n) = max(1, n // 4)` finite points). Validation loss is smoothed only when it was
-logged at more than `Thresholds.smooth_valid_above` points (OpenAI's per-step estimate on one
-validation batch); evaluations over the whole validation file are used as they are.
+its first and last quarter (`quarter(n) = max(1, n // 4)` finite points). Validation loss is
+smoothed only when it was logged at more than `Thresholds.smooth_valid_above` points (OpenAI's
+per-step estimate on one validation batch); evaluations over the whole validation file are
+used as they are.
 """
 
 from __future__ import annotations
