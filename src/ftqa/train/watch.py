@@ -16,7 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from ftqa.errors import FtqaError, InputError
-from ftqa.train.base import Poll, load_trainer
+from ftqa.train.base import Poll, Trainer, load_trainer
 from ftqa.train.manifest import RunManifest, now, read_manifest, write_manifest
 from ftqa.train.redact import mask_credentials
 
@@ -46,6 +46,27 @@ def watch(
         return manifest
     trainer = load_trainer(manifest.provider)(_options(manifest))
     deadline = time.monotonic() + timeout
+    try:
+        return _loop(path, manifest, trainer, interval, deadline, timeout, say, sleep)
+    except KeyboardInterrupt:
+        say(
+            f"stopped watching job {manifest.job_id} (it keeps running); resume with "
+            f"`ftqa runs analyze {path} --watch`"
+        )
+        raise
+
+
+def _loop(
+    path: Path,
+    manifest: RunManifest,
+    trainer: Trainer,
+    interval: float,
+    deadline: float,
+    timeout: float,
+    say: Callable[[str], None],
+    sleep: Callable[[float], None],
+) -> RunManifest:
+    assert manifest.job_id is not None
     polls = 0
     while True:
         state = trainer.poll(manifest.job_id, manifest.job)
