@@ -76,11 +76,12 @@ def curve(pattern: str, noise: float, seed: int) -> list[dict]:
             loss = 4.0
         if pattern == "non-finite-loss" and step > 100:
             loss = math.nan
-        entries.append({"step": step, "epoch": step / per_epoch, "loss": loss,
-                        "mean_token_accuracy": accuracy(step)})  # fmt: skip
+        epoch = step / per_epoch
+        entries.append(
+            {"step": step, "epoch": epoch, "loss": loss, "mean_token_accuracy": accuracy(step)}
+        )
         if spec["valid"] is not None and step % per_epoch == 0:
-            entries.append({"step": step, "epoch": step / per_epoch,
-                            "eval_loss": spec["valid"](step)})  # fmt: skip
+            entries.append({"step": step, "epoch": epoch, "eval_loss": spec["valid"](step)})
     return entries
 
 

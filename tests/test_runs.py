@@ -12,8 +12,10 @@ import json
 import math
 import random
 import shutil
+import signal
 import subprocess
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -383,13 +385,16 @@ def test_a_plateau_raises_the_multiplier_within_the_range(tmp_path):
 
 
 def test_a_failed_job_is_an_error_and_its_message_is_masked(tmp_path, capsys):
-    error = f"Training failed: Incorrect API key provided: {SECRET}"
+    error = f"Training failed: Incorrect API key provided: {SECRET} \x1b[2J<script>x</script>"
     _manifest(tmp_path, status="failed", error=error)
     for fmt in ("terminal", "json", "markdown", "html"):
         assert main(["runs", "analyze", str(tmp_path), "--format", fmt]) == 1
         out = capsys.readouterr().out
         assert "job-failed" in out
         assert SECRET[8:16] not in out, fmt
+        assert "\x1b" not in out, fmt
+        if fmt in ("markdown", "html"):
+            assert "<script>" not in out, fmt
 
 
 def test_a_running_job_without_metrics_says_how_to_wait(tmp_path, capsys):
@@ -481,3 +486,37 @@ def test_a_watch_that_times_out_is_resumed_by_runs_analyze(provider, tmp_path):
     assert resumed.returncode == 0, resumed.stderr
     assert json.loads(resumed.stdout)["curve"]["turning_step"] == 40
     assert json.loads(manifest.read_text())["status"] == "succeeded"
+
+
+def test_ctrl_c_stops_the_wait_at_once_and_leaves_the_job_running(provider, tmp_path):
+    for source in (CLEAN, VAL):
+        shutil.copy(source, tmp_path / source.name)
+    manifest = tmp_path / "run" / "ftqa-manifest.json"
+    command = [sys.executable, "-m", "ftqa", "train", CLEAN.name, "--validation", VAL.name]
+    command += ["--provider", "openai", "--model", "gpt-4o-mini", "--yes", "--output-dir", "run"]
+    process = subprocess.Popen(
+        [*command, "--watch", "--poll-interval", "600"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=tmp_path,
+        env=environment(provider.port),
+        stdin=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 120
+        while not (manifest.exists() and '"running"' in manifest.read_text()):
+            assert process.poll() is None
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        started = time.monotonic()
+        process.send_signal(signal.SIGINT)
+        out, _ = process.communicate(timeout=60)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == 130
+    assert time.monotonic() - started < 10  # not the 600 s poll interval
+    assert "resume with `ftqa runs analyze" in out
+    assert json.loads(manifest.read_text())["status"] == "running"  # not marked failed
+    assert provider.paths("GET") == ["/v1/fine_tuning/jobs/ftjob-1"]

@@ -174,7 +174,7 @@ class _Judge:
 
     def spikes(self) -> None:
         c, limits = self.curves, self.limits
-        lookback = max(limits.spike_lookback, window(len(c.train)))
+        lookback = min(max(limits.spike_lookback, window(len(c.train))), limits.spike_lookback_max)
         values = [s.value for s in c.train]
         spikes = []
         for index in range(lookback, len(values)):

@@ -20,6 +20,8 @@ from rich.console import Console
 
 from ftqa.errors import FtqaError
 from ftqa.finding import Severity
+from ftqa.outbound import outbound
+from ftqa.render.safe import terminal_text
 from ftqa.rewrite.targets import TextOutput
 from ftqa.runs import analyze
 from ftqa.runs.readers import MANIFEST_NAME
@@ -120,4 +122,5 @@ def run(args: argparse.Namespace, watch: Watcher | None = None) -> int:
 
 
 def _say(line: str) -> None:
-    print(line, file=sys.stderr, flush=True)
+    """A watch progress line: it quotes the provider's job id and status."""
+    print(terminal_text(outbound(line)), file=sys.stderr, flush=True)

@@ -68,7 +68,8 @@ class Thresholds:
     overfit_margin: float = 0.03  # ... by at least this share of the minimum
     rising_margin: float = 0.10  # tail above head by this share: the loss rose
     spike_factor: float = 2.5  # a point this many times the median of the points before it
-    spike_lookback: int = 5  # points the median looks back over (at least)
+    spike_lookback: int = 5  # points the median looks back over: the smoothing window, at
+    spike_lookback_max: int = 50  # least this many and at most this many
     flat_drop: float = 0.05  # head to tail drop below this share: the loss barely moved
     plateau_fell: float = 0.10  # a plateau: the loss first fell by at least this share ...
     plateau_drop: float = 0.03  # ... then its last quarter is this little below the third ...
