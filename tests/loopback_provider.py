@@ -5,13 +5,15 @@
 at it. Knobs: `Provider.job_id_format` (the job ids the API hands out); the OpenAI model
 names `no-such-model` (HTTP 400) and `echo-the-key` (HTTP 401 quoting the Authorization
 header). OpenAI jobs move on at each retrieval (`validating_files`, `running`, then
-`succeeded` with a result file holding `Provider.result_csv`); a job on the model
+`succeeded` with a result file holding `Provider.result_csv`, served base64-encoded as
+OpenAI serves result files); a job on the model
 `fails-in-training` ends `failed` instead. `silent()` is a server that accepts connections and
 never answers.
 """
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import socket
@@ -265,7 +267,8 @@ def _advance(state: Provider, job: dict[str, Any], now: int) -> None:
         job["finished_at"] = now
     elif job["status"] == "running":
         file_id = f"file-{len(state.files) + 1}"
-        state.files[file_id] = {"filename": "step_metrics.csv", "data": state.result_csv}
+        data = base64.b64encode(state.result_csv)
+        state.files[file_id] = {"filename": "step_metrics.csv", "data": data}
         job.update(status="succeeded", result_files=[file_id], finished_at=now)
         job["fine_tuned_model"] = f"ft:{job['model']}:ftqa"
 

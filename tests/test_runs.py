@@ -6,6 +6,7 @@ a watch that times out and is resumed)."""
 
 from __future__ import annotations
 
+import base64
 import csv
 import io
 import json
@@ -229,6 +230,12 @@ def test_openai_result_file_layout():
     assert rules(report) == {"overfitting"}
     assert report.curve.turning_step == 40
     assert report.findings[0].line == 41  # the CSV line of the lowest validation loss
+
+
+def test_a_result_file_saved_as_the_api_serves_it_base64_is_read(tmp_path):
+    encoded = tmp_path / "step_metrics.csv"
+    encoded.write_bytes(base64.b64encode(OPENAI_CSV.read_bytes()) + b"\n")
+    assert analyze(encoded).curve == analyze(OPENAI_CSV).curve
 
 
 def test_trainer_state_layout():

@@ -15,6 +15,8 @@ line): one line on stderr, exit 2.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import csv
 import json
 import math
@@ -124,8 +126,20 @@ def _at(line: int | None) -> str:
     return f"line {line}: " if line is not None else ""
 
 
+def decode_result_file(data: bytes) -> bytes:
+    """OpenAI serves a job's result file base64-encoded: the CSV itself, whichever was given."""
+    stripped = data.strip()
+    if stripped.startswith(b"step") or not stripped:
+        return data
+    try:
+        decoded = base64.b64decode(stripped, validate=True)
+    except (binascii.Error, ValueError):
+        return data
+    return decoded if decoded.lstrip(b"\xef\xbb\xbf").startswith(b"step") else data
+
+
 def read_openai_csv(data: bytes, name: str) -> RunMetrics:
-    text = _text(data, name)
+    text = _text(decode_result_file(data), name)
     rows = csv.reader(text.splitlines())
     header = next(rows, None)
     if not header or "step" not in header:

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import quote
 
 from ftqa._version import __version__
+from ftqa.runs.readers import decode_result_file
 from ftqa.train.base import Job, LaunchError, Poll, ProviderTimeouts, StagedFile, Trainer
 from ftqa.train.redact import mask_credentials
 
@@ -149,7 +150,7 @@ class OpenAITrainer(Trainer):
 
     def poll(self, job_id: str, details: Mapping[str, Any]) -> Poll:
         """`fine_tuning.jobs.retrieve`; once the job succeeded, its result file (the step
-        metrics CSV) through `files.content`."""
+        metrics CSV, which the API serves base64-encoded) through `files.content`."""
         import openai
 
         client = self.client()
@@ -159,7 +160,7 @@ class OpenAITrainer(Trainer):
             error = getattr(job.error, "message", None) if job.error else None
             metrics = None
             if status == "succeeded" and job.result_files:
-                metrics = client.files.content(job.result_files[0]).read()
+                metrics = decode_result_file(client.files.content(job.result_files[0]).read())
         except openai.APITimeoutError as timeout:
             raise LaunchError(_timed_out(client, self.timeouts, {})) from timeout
         except openai.APIError as failure:
