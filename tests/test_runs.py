@@ -1,8 +1,7 @@
-"""`ftqa runs analyze`: curves written here show each pattern (and a healthy run raises
-nothing) in the three layouts trainers write; real-shaped OpenAI and trainer_state.json files;
-unreadable sources; every output format; the manifest's links to the dataset report; and
-`--watch` against the loopback provider (a job that succeeds with metrics, one that fails, and
-a watch that times out and is resumed)."""
+"""`ftqa runs analyze`: curves written here show each pattern (a healthy run raises nothing) in
+the three layouts trainers write; real-shaped OpenAI and trainer_state.json files; unreadable
+sources; every output format; the manifest's links to the dataset report. (`--watch`:
+tests/test_train_watch.py.)"""
 
 from __future__ import annotations
 
@@ -12,11 +11,6 @@ import io
 import json
 import math
 import random
-import shutil
-import signal
-import subprocess
-import sys
-import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -24,12 +18,10 @@ import pytest
 
 from ftqa.cli import main
 from ftqa.runs import analyze
-from loopback_provider import CLEAN, VAL, environment, ftqa_train, serve
 
 DATA = Path(__file__).resolve().parent / "data" / "runs"
 OPENAI_CSV = DATA / "openai_step_metrics.csv"
 TRAINER_STATE = DATA / "trainer_state.json"
-RUNS = [sys.executable, "-m", "ftqa", "runs", "analyze"]
 
 Curve = Callable[[int], float]
 
@@ -85,9 +77,7 @@ def as_trainer_state(entries: list[dict], folder: Path) -> Path:
     path = folder / "trainer_state.json"
     last = max(entry["step"] for entry in entries)
     history = [*entries, {"step": last, "train_loss": 9.9, "train_runtime": 1.0}]
-    path.write_text(
-        json.dumps({"log_history": history, "global_step": last, "epoch": 4.0}), encoding="utf-8"
-    )
+    path.write_text(json.dumps({"log_history": history, "global_step": last, "epoch": 4.0}))
     return path
 
 
@@ -408,122 +398,3 @@ def test_a_running_job_without_metrics_says_how_to_wait(tmp_path, capsys):
     _manifest(tmp_path, status="running")
     assert main(["runs", "analyze", str(tmp_path)]) == 2
     assert "no metrics next to the manifest yet (job status `running`)" in capsys.readouterr().err
-
-
-# --- ftqa train --watch against the loopback provider ----------------------------------------
-
-
-@pytest.fixture
-def provider():
-    with serve() as state:
-        state.result_csv = OPENAI_CSV.read_bytes()
-        yield state
-
-
-def _launch(provider, tmp_path: Path, model: str, *extra: str) -> subprocess.CompletedProcess:
-    for source in (CLEAN, VAL):
-        shutil.copy(source, tmp_path / source.name)
-    return ftqa_train(
-        provider,
-        CLEAN.name,
-        "--validation",
-        VAL.name,
-        "--provider",
-        "openai",
-        "--model",
-        model,
-        "--yes",
-        "--output-dir",
-        "run",
-        "--watch",
-        "--poll-interval",
-        "0.05",
-        *extra,
-        cwd=tmp_path,
-    )
-
-
-def test_watch_follows_a_job_to_success_and_analyzes_its_metrics(provider, tmp_path):
-    done = _launch(provider, tmp_path, "gpt-4o-mini")
-    assert done.returncode == 0, done.stderr
-    run = tmp_path / "run"
-    assert (run / "ftqa-metrics.csv").read_bytes() == OPENAI_CSV.read_bytes()
-    manifest = json.loads((run / "ftqa-manifest.json").read_text())
-    assert manifest["status"] == "succeeded"
-    analysis = json.loads((run / "ftqa-analysis.json").read_text())
-    assert [f["rule"] for f in analysis["findings"]] == ["overfitting"]
-    assert analysis["job"]["status"] == "succeeded"
-    assert "job ftjob-1: running" in done.stdout
-    assert "job ftjob-1: succeeded" in done.stdout
-    assert "runs/overfitting" in done.stdout
-    retrievals = provider.paths("GET")
-    assert retrievals.count("/v1/fine_tuning/jobs/ftjob-1") == 2
-    assert retrievals[-1].endswith("/content")
-
-
-def test_watch_reports_a_failed_job(provider, tmp_path):
-    done = _launch(provider, tmp_path, "fails-in-training")
-    assert done.returncode == 1, done.stderr
-    run = tmp_path / "run"
-    manifest = json.loads((run / "ftqa-manifest.json").read_text())
-    assert manifest["status"] == "failed"
-    assert manifest["error"] == "Training failed: bad row"
-    analysis = json.loads((run / "ftqa-analysis.json").read_text())
-    [finding] = analysis["findings"]
-    assert finding["rule"] == "job-failed"
-    assert "Training failed: bad row" in finding["message"]
-    assert not (run / "ftqa-metrics.csv").exists()
-
-
-def test_a_watch_that_times_out_is_resumed_by_runs_analyze(provider, tmp_path):
-    done = _launch(provider, tmp_path, "gpt-4o-mini", "--watch-timeout", "0.01")
-    assert done.returncode == 2
-    (line,) = done.stderr.strip().splitlines()
-    assert "is still `running` after 0.01 s of watching; resume with `ftqa runs analyze" in line
-    manifest = tmp_path / "run" / "ftqa-manifest.json"
-    assert json.loads(manifest.read_text())["status"] == "running"
-    resumed = subprocess.run(
-        [*RUNS, str(manifest), "--watch", "--poll-interval", "0.05", "--format", "json"],
-        capture_output=True,
-        text=True,
-        env=environment(provider.port),
-        timeout=120,
-        check=False,
-    )
-    assert resumed.returncode == 0, resumed.stderr
-    assert json.loads(resumed.stdout)["curve"]["turning_step"] == 40
-    assert json.loads(manifest.read_text())["status"] == "succeeded"
-
-
-def test_ctrl_c_stops_the_wait_at_once_and_leaves_the_job_running(provider, tmp_path):
-    for source in (CLEAN, VAL):
-        shutil.copy(source, tmp_path / source.name)
-    manifest = tmp_path / "run" / "ftqa-manifest.json"
-    command = [sys.executable, "-m", "ftqa", "train", CLEAN.name, "--validation", VAL.name]
-    command += ["--provider", "openai", "--model", "gpt-4o-mini", "--yes", "--output-dir", "run"]
-    process = subprocess.Popen(
-        [*command, "--watch", "--poll-interval", "600"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        cwd=tmp_path,
-        env=environment(provider.port),
-        stdin=subprocess.DEVNULL,
-    )
-    try:
-        deadline = time.monotonic() + 120
-        while not (manifest.exists() and '"running"' in manifest.read_text()):
-            assert process.poll() is None
-            assert time.monotonic() < deadline
-            time.sleep(0.05)
-        started = time.monotonic()
-        process.send_signal(signal.SIGINT)
-        out, _ = process.communicate(timeout=60)
-    finally:
-        if process.poll() is None:
-            process.kill()
-    assert process.returncode == 130
-    assert time.monotonic() - started < 10  # not the 600 s poll interval
-    assert "resume with `ftqa runs analyze" in out
-    assert json.loads(manifest.read_text())["status"] == "running"  # not marked failed
-    assert provider.paths("GET") == ["/v1/fine_tuning/jobs/ftjob-1"]
