@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 from ftqa.registry import checkers
+from ftqa.runs import RULES as RUN_RULES
 
 INDEX = Path(__file__).resolve().parent / "index.md"
 HEADING = "## Checkers and rules"
@@ -31,6 +32,19 @@ def tables() -> str:
                 f"| [`{check_id}/{rule.slug}`](rules/{check_id}/{rule.slug}.md) "
                 f"| {rule.severity.value} | {rule.fix} | {rule.summary} |"
             )
+    lines += [
+        "",
+        "[`ftqa runs analyze`](runs.md) judges a fine-tuning run's metrics with the same finding "
+        "model (check id `runs`):",
+        "",
+        "| Rule | Default severity | Fix | Summary |",
+        "| --- | --- | --- | --- |",
+    ]
+    lines += [
+        f"| [`runs/{rule.slug}`](rules/runs/{rule.slug}.md) | {rule.severity.value} "
+        f"| {rule.fix} | {rule.summary} |"
+        for rule in RUN_RULES
+    ]
     return "\n".join(lines) + "\n"
 
 

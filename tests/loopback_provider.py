@@ -4,11 +4,16 @@
 `serve()` starts it and stops it; `environment(port)` is the environment that points the SDKs
 at it. Knobs: `Provider.job_id_format` (the job ids the API hands out); the OpenAI model
 names `no-such-model` (HTTP 400) and `echo-the-key` (HTTP 401 quoting the Authorization
-header). `silent()` is a server that accepts connections and never answers.
+header). OpenAI jobs move on at each retrieval (`validating_files`, `running`, then
+`succeeded` with a result file holding `Provider.result_csv`, served base64-encoded as
+OpenAI serves result files); a job on the model
+`fails-in-training` ends `failed` instead. `silent()` is a server that accepts connections and
+never answers.
 """
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import socket
@@ -43,6 +48,7 @@ class Provider:
         self.port = 0
         self.lock = threading.Lock()
         self.job_id_format = "ftjob-{number}"
+        self.result_csv = b"step,train_loss,train_accuracy,valid_loss,valid_mean_token_accuracy\n"
 
     def paths(self, method: str | None = None) -> list[str]:
         return [r["path"] for r in self.requests if method is None or r["method"] == method]
@@ -98,9 +104,10 @@ def _handler(state: Provider) -> type[BaseHTTPRequestHandler]:
             return self.rfile.read(int(self.headers.get("Content-Length") or 0))
 
         def _send(self, status: int, payload: Any = None, headers: dict | None = None) -> None:
-            data = b"" if payload is None else json.dumps(payload).encode()
+            raw = isinstance(payload, bytes)
+            data = payload if raw else b"" if payload is None else json.dumps(payload).encode()
             self.send_response(status)
-            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Type", "text/csv" if raw else "application/json")
             self.send_header("Content-Length", str(len(data)))
             for key, value in (headers or {}).items():
                 self.send_header(key, value)
@@ -177,9 +184,9 @@ def route(state: Provider, request: dict[str, Any]) -> tuple[int, Any, dict | No
             "finished_at": None,
         }
         return 200, state.jobs[job_id], None
-    if method == "GET" and path.startswith("/v1/fine_tuning/jobs/"):
-        job = state.jobs.get(path.rsplit("/", 1)[1])
-        return (200, job, None) if job else (404, {"error": {"message": "no such job"}}, None)
+    found = _openai_get(state, path, now) if method == "GET" else None
+    if found is not None:
+        return found
     # Together
     if (method, path) == ("POST", "/v1/files"):
         form = {key: value[1].decode() for key, value in (request["form"] or {}).items()}
@@ -234,6 +241,36 @@ def route(state: Provider, request: dict[str, Any]) -> tuple[int, Any, dict | No
         }
         return 200, state.jobs[job_id], None
     return 404, {"error": {"message": f"not implemented: {method} {path}"}}, None
+
+
+def _openai_get(state: Provider, path: str, now: int) -> tuple[int, Any, dict | None] | None:
+    """A job retrieval (which moves the job on) or a file's content."""
+    if path.startswith("/v1/fine_tuning/jobs/"):
+        job = state.jobs.get(path.rsplit("/", 1)[1])
+        if job is None:
+            return 404, {"error": {"message": "no such job"}}, None
+        _advance(state, job, now)
+        return 200, job, None
+    if path.startswith("/v1/files/") and path.endswith("/content"):
+        entry = state.files.get(path.split("/")[3])
+        return (200, entry["data"], None) if entry else (404, {"error": {"message": "no"}}, None)
+    return None
+
+
+def _advance(state: Provider, job: dict[str, Any], now: int) -> None:
+    """One step of an OpenAI job's life per retrieval."""
+    if job["status"] == "validating_files":
+        job["status"] = "running"
+    elif job["status"] == "running" and job["model"] == "fails-in-training":
+        job["status"] = "failed"
+        job["error"] = {"code": "invalid_training_file", "message": "Training failed: bad row"}
+        job["finished_at"] = now
+    elif job["status"] == "running":
+        file_id = f"file-{len(state.files) + 1}"
+        data = base64.b64encode(state.result_csv)
+        state.files[file_id] = {"filename": "step_metrics.csv", "data": data}
+        job.update(status="succeeded", result_files=[file_id], finished_at=now)
+        job["fine_tuned_model"] = f"ft:{job['model']}:ftqa"
 
 
 def _together_limits(model: str) -> dict[str, Any]:

@@ -117,10 +117,11 @@ def test_a_local_trl_run_trains_and_writes_the_model_and_manifest(tiny_model, tm
             "0.01",
             "--output-dir",
             str(out),
+            "--watch",  # a local run has ended when the launch returns: analyzed at once
         ]
     )
     captured = capsys.readouterr()
-    assert code == 0, captured.out[-3000:] + captured.err[-3000:]
+    assert code in (0, 1), captured.out[-3000:] + captured.err[-3000:]
     assert "provider        hf (local)" in captured.out  # not paid: no confirmation, no --yes
     assert f"launched: job hf-{out.name} on hf (completed)" in captured.out
     manifest = read_manifest(out / MANIFEST_NAME)
@@ -153,6 +154,26 @@ def test_a_local_trl_run_trains_and_writes_the_model_and_manifest(tiny_model, tm
 
     trained = AutoModelForCausalLM.from_pretrained(model_dir)
     assert trained.config.n_layer == 1
+
+    # The run's trainer_state.json, next to the manifest, is what `ftqa runs analyze` reads.
+    analysis = json.loads((out / "ftqa-analysis.json").read_text(encoding="utf-8"))
+    assert analysis["source"] == {"path": str(out / "trainer_state.json"), "kind": "trainer-state"}
+    assert [value for _, _, value in analysis["series"]["train_loss"]] == pytest.approx(losses)
+    assert [value for _, _, value in analysis["series"]["valid_loss"]] == pytest.approx(
+        job["eval_loss"]
+    )
+    assert analysis["curve"]["epochs"] == 4
+    assert analysis["curve"]["steps_per_epoch"] == 3
+    assert analysis["job"]["status"] == "completed"
+    best = min(range(4), key=job["eval_loss"].__getitem__) + 1
+    assert analysis["curve"]["best_epoch"] == best
+    assert any(f"epoch {best}.00" in advice["text"] for advice in analysis["advice"])
+    assert code == (1 if analysis["summary"]["errors"] else 0)
+    assert "runs analyze" not in captured.err
+    from ftqa.cli import main
+
+    assert main(["runs", "analyze", str(out), "--format", "json"]) == code
+    assert json.loads(capsys.readouterr().out)["curve"] == analysis["curve"]
 
 
 def test_a_lora_adapter_run_saves_only_the_adapter(tiny_model, tmp_path):

@@ -26,6 +26,7 @@ from ftqa.render.words import counted
 from ftqa.report import Report
 from ftqa.rewrite import convert_cli
 from ftqa.rewrite.targets import OutputFile, TextOutput, guard_target
+from ftqa.runs import cli as runs_cli
 from ftqa.train import cli as train_cli
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
@@ -192,6 +193,7 @@ def _parser() -> argparse.ArgumentParser:
     _add_map(split)
     train_cli.add_parser(commands)
     convert_cli.add_parser(commands, MAP_HELP)
+    runs_cli.add_parser(commands)
     return parser
 
 
@@ -236,7 +238,7 @@ def _run(args: argparse.Namespace) -> int:
         return convert_cli.run(args)
     if args.command == "split":
         return _split(args)
-    return _schema(args.name)
+    return runs_cli.run(args, train_cli.watch) if args.command == "runs" else _schema(args.name)
 
 
 def _masked(message: str) -> str:
@@ -251,8 +253,7 @@ def _subject(args: argparse.Namespace) -> str:
 
 
 def _fail(message: str) -> None:
-    # An error may quote dataset content (a parser's message): it leaves through the outbound
-    # layer like every other dataset string.
+    # An error may quote dataset content (a parser's message): it leaves through `outbound`.
     print(f"ftqa: error: {terminal_text(outbound(message))}", file=sys.stderr)
 
 

@@ -185,3 +185,44 @@ def histogram(
     axes.grid(axis="y", color="#d0d7de", linewidth=0.6)
     axes.grid(axis="x", visible=False)
     return _svg(figure, prefix, title)
+
+
+def line_chart(
+    prefix: str,
+    title: str,
+    lines: Sequence[tuple[str, Sequence[float], Sequence[float]]],
+    *,
+    xlabel: str,
+    ylabel: str,
+    mark: tuple[float, str] | None = None,
+) -> str:
+    """Curves (label, x values, y values), e.g. training and validation loss over steps; `mark`
+    draws a dashed vertical line at x with its label (a turning point). Labels are ours."""
+    figure = _figure(7.5, 3.4)
+    axes = figure.add_subplot()
+    for index, (label, xs, ys) in enumerate(lines):
+        style = {"marker": "o", "markersize": 3} if len(xs) <= 40 else {}
+        axes.plot(xs, ys, label=chart_label_title(label), color=CURVES[index % 4], **style)
+    if mark is not None:
+        axes.axvline(mark[0], color=LIMIT, linewidth=1.4, linestyle="--")
+        axes.annotate(
+            chart_label_title(mark[1]),
+            xy=(mark[0], 1),
+            xycoords=("data", "axes fraction"),
+            xytext=(4, -4),
+            textcoords="offset points",
+            ha="left",
+            va="top",
+            color=LIMIT,
+            fontsize=9,
+        )
+    axes.set_title(chart_label_title(title), fontsize=11, loc="left")
+    axes.set_xlabel(xlabel, fontsize=9)
+    axes.set_ylabel(ylabel, fontsize=9)
+    axes.legend(fontsize=8, frameon=False)
+    _style(axes, counts="x")
+    axes.grid(axis="y", color="#d0d7de", linewidth=0.6)
+    return _svg(figure, prefix, title)
+
+
+CURVES = ("#4c72b0", "#dd8452", "#55a868", "#8172b3")

@@ -74,6 +74,19 @@ class StagedFile:
     rows: int
 
 
+@dataclass(frozen=True)
+class Poll:
+    """A job as the provider reports it now: its status, whether it ended (`done`), the
+    provider's error when it failed, and, once it ended, its metrics file (`metrics` bytes,
+    saved next to the manifest as `metrics_name`) when the provider keeps one."""
+
+    status: str
+    done: bool
+    error: str | None = None
+    metrics: bytes | None = None
+    metrics_name: str | None = None
+
+
 @dataclass
 class Job:
     """What a launch started: the provider's job id, its status, how to follow it, and the
@@ -134,6 +147,11 @@ class Trainer:
 
     def launch(self, plan: Plan, train: StagedFile, validation: StagedFile | None) -> Job:
         raise NotImplementedError
+
+    def poll(self, job_id: str, details: Mapping[str, Any]) -> Poll:
+        """The job's state now (`details`: the manifest's `job` section). Providers that
+        cannot be followed keep this default."""
+        raise LaunchError(f"provider `{self.name}` cannot be watched: follow the job yourself")
 
 
 def installed() -> dict[str, EntryPoint]:

@@ -18,19 +18,29 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
+
+from rich.console import Console
 
 from ftqa.config import NO_CONFIG, add_config_arguments
 from ftqa.errors import FtqaError
 from ftqa.interrupt import EXIT_INTERRUPTED, EXIT_TERMINATED, Terminated, sigterm_as_interrupt
 from ftqa.render.safe import terminal_text
+from ftqa.runs import analyze
+from ftqa.runs.cli import add_watch_arguments
+from ftqa.runs.render import render_json, render_terminal
 from ftqa.train.base import installed
 from ftqa.train.gate import DiscoveredConfigRefused, TrainingRefused
 from ftqa.train.redact import mask_credentials
 from ftqa.train.run import prepare
+from ftqa.train.watch import watch
+
+__all__ = ["add_parser", "main", "run", "watch"]
 
 EXIT_OK, EXIT_REFUSED, EXIT_USAGE = 0, 1, 2
 MAX_RETRIES = 10
+ANALYSIS_NAME = "ftqa-analysis.json"
 
 
 def _positive_int(value: str) -> int:
@@ -150,6 +160,13 @@ def add_parser(commands: Any) -> argparse.ArgumentParser:
         help="retries of a failed provider request (default: configuration, else 2)",
     )
     parser.add_argument(
+        "--watch",
+        action="store_true",
+        help="after the launch, poll the job until it ends, save its metrics next to the "
+        "manifest and analyze them (as `ftqa runs analyze`)",
+    )
+    add_watch_arguments(parser)
+    parser.add_argument(
         "--option",
         action="append",
         default=[],
@@ -225,7 +242,30 @@ def run(args: argparse.Namespace) -> int:
     lines.extend(f"  {line}" for line in job.follow)
     lines.append(f"  manifest: {result.manifest_path}")
     _print(lines)
+    if args.watch and result.manifest_path is not None:
+        return _watch_and_analyze(result.manifest_path, args)
     return EXIT_OK
+
+
+def _watch_and_analyze(manifest: Path, args: argparse.Namespace) -> int:
+    """Exit 0 when the analysis finds nothing at or above `error` (a failed job is a `runs`
+    error: exit 1); 2 when the watch itself fails or times out."""
+    try:
+        watch(
+            manifest,
+            interval=args.poll_interval,
+            timeout=args.watch_timeout,
+            say=lambda line: _print([line]),
+        )
+        report = analyze(manifest)
+    except FtqaError as error:
+        _fail(str(error))
+        return EXIT_USAGE
+    analysis = manifest.parent / ANALYSIS_NAME
+    analysis.write_text(render_json(report), encoding="utf-8")
+    render_terminal(report, Console(soft_wrap=True))
+    _print([f"  analysis: {analysis}"])
+    return report.exit_code()
 
 
 def _print(lines: Sequence[str]) -> None:

@@ -30,6 +30,7 @@ from ftqa.tokens.hf_model import require_model_folder
 from ftqa.train.base import (
     Job,
     LaunchError,
+    Poll,
     ProviderTimeouts,
     ProviderUnavailable,
     StagedFile,
@@ -42,6 +43,7 @@ if TYPE_CHECKING:
 DEFAULT_MAX_LENGTH = 1024
 MESSAGES, PROMPT_COMPLETION = "messages", "prompt/completion"
 SHOWN_ROWS = 5
+TRAINER_STATE = "trainer_state.json"
 
 
 class HFTrainer(Trainer):
@@ -147,6 +149,8 @@ class HFTrainer(Trainer):
             peft_config=peft_config,
         )
         result = trainer.train()
+        # The step metrics, where `ftqa runs analyze MANIFEST` reads them.
+        trainer.state.save_to_json(str(plan.output_dir / TRAINER_STATE))
         model_dir = plan.output_dir / "model"
         trainer.save_model(str(model_dir))
         tokenizer.save_pretrained(str(model_dir))
@@ -189,6 +193,11 @@ class HFTrainer(Trainer):
                 },
             },
         )
+
+    def poll(self, job_id: str, details: Mapping[str, Any]) -> Poll:
+        """A local run has ended by the time `launch` returns; its metrics are already
+        written (`trainer_state.json` next to the manifest)."""
+        return Poll(status="completed", done=True)
 
 
 def reach_hub(model: str, limits: ProviderTimeouts) -> None:

@@ -12,11 +12,13 @@ and the job id the API returns is quoted in the commands printed to follow the j
 from __future__ import annotations
 
 import shlex
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import quote
 
 from ftqa._version import __version__
-from ftqa.train.base import Job, LaunchError, ProviderTimeouts, StagedFile, Trainer
+from ftqa.runs.readers import decode_result_file
+from ftqa.train.base import Job, LaunchError, Poll, ProviderTimeouts, StagedFile, Trainer
 from ftqa.train.redact import mask_credentials
 
 if TYPE_CHECKING:
@@ -24,6 +26,8 @@ if TYPE_CHECKING:
 
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
 SUFFIX_PREFIX = "ftqa-"
+ENDED = frozenset({"succeeded", "failed", "cancelled"})
+METRICS_NAME = "ftqa-metrics.csv"  # the job's result file: OpenAI's step metrics CSV
 
 
 class OpenAITrainer(Trainer):
@@ -143,6 +147,31 @@ class OpenAITrainer(Trainer):
             raise LaunchError(_timed_out(client, self.timeouts, {})) from error
         except openai.APIError as error:
             raise LaunchError(_api_error(error, {}, client.api_key)) from error
+
+    def poll(self, job_id: str, details: Mapping[str, Any]) -> Poll:
+        """`fine_tuning.jobs.retrieve`; once the job succeeded, its result file (the step
+        metrics CSV, which the API serves base64-encoded) through `files.content`."""
+        import openai
+
+        client = self.client()
+        try:
+            job = client.fine_tuning.jobs.retrieve(job_id)
+            status = str(job.status)
+            error = getattr(job.error, "message", None) if job.error else None
+            metrics = None
+            if status == "succeeded" and job.result_files:
+                metrics = decode_result_file(client.files.content(job.result_files[0]).read())
+        except openai.APITimeoutError as timeout:
+            raise LaunchError(_timed_out(client, self.timeouts, {})) from timeout
+        except openai.APIError as failure:
+            raise LaunchError(_api_error(failure, {}, client.api_key)) from failure
+        return Poll(
+            status=status,
+            done=status in ENDED,
+            error=mask_credentials(error, [client.api_key]) if error else None,
+            metrics=metrics,
+            metrics_name=METRICS_NAME if metrics is not None else None,
+        )
 
 
 def _timed_out(client: Any, limits: ProviderTimeouts, file_ids: dict[str, str]) -> str:
