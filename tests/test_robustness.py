@@ -392,8 +392,8 @@ def test_json_rows_are_checked_each_on_its_own_line(work, layout, rows, ascii_on
     assert report.dataset.rows == len(rows)
     by_line = dict(zip(where, range(len(rows)), strict=True))
     for finding in report.findings:
-        if finding.check != "format" or finding.rule == "too-few-examples":
-            continue
+        if finding.check != "format" or finding.row is None:
+            continue  # file-level findings (too few examples, a field mapping) name no row
         assert finding.line in by_line, finding
         assert finding.row == by_line[finding.line], finding
 
@@ -605,7 +605,9 @@ def assert_markdown_safe(markdown: str) -> None:
     """No raw `<` from data outside code spans (where CommonMark shows it as text), and every
     table keeps its shape (no `|` or newline injected)."""
     lines = markdown.split("\n")
-    outside_code = [re.sub(r"(`+)(?!`).*?(?<!`)\1(?!`)", "", line) for line in lines]
+    # a code span opens on a backtick run that no backslash escapes (CommonMark)
+    span = r"(?<![`\\])(`+)(?!`).*?(?<!`)\1(?!`)"
+    outside_code = [re.sub(span, "", line) for line in lines]
     assert all(unescaped(line, "<") == 0 for line in outside_code), markdown
     blocks: list[list[str]] = []
     previous_in_table = False
