@@ -11,7 +11,7 @@ import pytest
 
 import ftqa
 from conftest import DATA, run_cli
-from ftqa.checks._language import guess_language
+from ftqa.checks.balance.language import guess_language
 from ftqa.errors import ConfigError
 
 BALANCE = DATA / "balance"

@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 import ftqa
-from ftqa.checks._language import guess_language
+from ftqa.checks.balance.language import guess_language
 
 PRECISION = Path(__file__).resolve().parent / "data" / "precision"
 
