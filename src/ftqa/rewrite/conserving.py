@@ -24,10 +24,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from contextlib import ExitStack
-from dataclasses import dataclass, field
-from pathlib import Path
-from types import TracebackType
 from typing import Any
 
 from ftqa.errors import FtqaError
@@ -37,22 +33,11 @@ from ftqa.load.raw import RawBytes
 from ftqa.records import Record
 from ftqa.rewrite.framing import HeaderRedaction, rewrite_header
 from ftqa.rewrite.layouts import CsvLayout, JsonArrayLayout, LineLayout, encode_csv_record
-from ftqa.rewrite.targets import OutputFile
-from ftqa.rewrite.verify import count_rows
+from ftqa.rewrite.writer_base import UNCHANGED, RowWriterBase, Tally
 
-UNCHANGED: Any = object()
+__all__ = ["UNCHANGED", "ConservingWriter", "Tally", "open_writer"]
 
-
-@dataclass
-class Tally:
-    rows_in: int = 0
-    rows: dict[str, int] = field(default_factory=dict)  # per destination
-    replaced: int = 0
-    notices_omitted: int = 0
-    bytes_in: int = 0
-
-
-class ConservingWriter:
+class ConservingWriter(RowWriterBase):
     """Rewrites a text dataset (JSON Lines, a JSON array or object, CSV/TSV) record by record."""
 
     def __init__(
@@ -67,19 +52,16 @@ class ConservingWriter:
         expected_rows: int | None = None,
         header_fix: HeaderRedaction | None = None,
     ) -> None:
-        if primary not in destinations:
-            raise ValueError(f"primary destination {primary!r} is not among the destinations")
-        self.source_path = source_path
+        super().__init__(
+            source_path,
+            destinations,
+            primary,
+            limits=limits,
+            expected_sha256=expected_sha256,
+            expected_rows=expected_rows,
+        )
         self.kind = kind
-        self.paths = {name: Path(path) for name, path in destinations.items()}
-        self.primary = primary
-        self.limits = limits
-        self.expected_sha256 = expected_sha256
-        self.expected_rows = expected_rows
         self.header_fix = header_fix
-        self.tally = Tally(rows=dict.fromkeys(destinations, 0))
-        self._stack = ExitStack()
-        self._files: dict[str, OutputFile] = {}
         self._layouts: dict[str, Any] = {}
         self._raw: RawBytes | None = None
         self._prologue: list[bytes] | None = []
@@ -87,7 +69,6 @@ class ConservingWriter:
         self._record_bytes = 0
         self._framing_bytes = 0
         self._omitted_bytes = 0
-        self._finished = False
         self._malformed: set[str] = set()  # destinations holding records that did not parse
 
     def __enter__(self) -> ConservingWriter:
@@ -96,24 +77,9 @@ class ConservingWriter:
         layout_class = {"json": JsonArrayLayout, "csv": CsvLayout, "tsv": CsvLayout}.get(
             self.kind, LineLayout
         )
-        for name, path in self.paths.items():
-            output = OutputFile(path, name, make_parents=True)
-            stream = self._stack.enter_context(output)
-            self._files[name] = output
+        for name, stream in self._open_outputs():
             self._layouts[name] = layout_class(stream.write, name == self.primary)
         return self
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        trace: TracebackType | None,
-    ) -> None:
-        if kind is None and not self._finished:
-            failure = FtqaError("internal: the writer was closed without finish()")
-            self._stack.__exit__(type(failure), failure, None)
-            raise failure
-        self._stack.__exit__(kind, error, trace)
 
     # -- records --------------------------------------------------------------------------
 
@@ -223,28 +189,10 @@ class ConservingWriter:
             )
         if tally.rows_in != sum(tally.rows.values()):
             raise FtqaError(f"{self.source_path}: internal check failed: rows do not add up")
-        if self.expected_rows is not None and tally.rows_in != self.expected_rows:
-            raise FtqaError(
-                f"{self.source_path}: changed while ftqa was fixing it ({self.expected_rows} rows "
-                f"when checked, {tally.rows_in} now); nothing was written"
-            )
-        digest = raw.sha256()
-        if self.expected_sha256 is not None and digest != self.expected_sha256:
-            raise FtqaError(
-                f"{self.source_path}: changed while ftqa was reading it (sha256 differs from the "
-                "checked file); nothing was written"
-            )
-        for name, output in self._files.items():
-            if name in self._malformed:
-                # A malformed record (a broken quote, a cut-off element) can read differently
-                # beside other neighbours; its bytes are accounted for above.
-                continue
-            written = count_rows(output.flushed_path(), self.kind, self.limits)
-            if written != tally.rows[name]:
-                raise FtqaError(
-                    f"{self.paths[name]}: internal check failed: {tally.rows[name]} rows written, "
-                    f"{written} read back; nothing was written"
-                )
+        self._check_unchanged(raw.sha256())
+        # A malformed record (a broken quote, a cut-off element) can read differently beside
+        # other neighbours; its bytes are accounted for above.
+        self._check_read_back(self.kind, skip=self._malformed)
 
 
 def _header_names(prologue: bytes, delimiter: str) -> list[str] | None:

@@ -11,9 +11,6 @@ from __future__ import annotations
 import hashlib
 import os
 from collections.abc import Iterator, Mapping
-from contextlib import ExitStack
-from pathlib import Path
-from types import TracebackType
 from typing import Any
 
 import orjson
@@ -21,14 +18,12 @@ import orjson
 from ftqa.errors import FtqaError
 from ftqa.load import Limits
 from ftqa.records import Record
-from ftqa.rewrite.conserving import UNCHANGED, Tally
-from ftqa.rewrite.targets import OutputFile
-from ftqa.rewrite.verify import count_rows
+from ftqa.rewrite.writer_base import UNCHANGED, RowWriterBase, Tally
 
 BATCH_ROWS = 4096  # as the loader reads, so a row's batch is found by its index
 
 
-class ParquetRowWriter:
+class ParquetRowWriter(RowWriterBase):
     def __init__(
         self,
         source_path: str,
@@ -39,22 +34,20 @@ class ParquetRowWriter:
         expected_sha256: str | None = None,
         expected_rows: int | None = None,
     ) -> None:
-        self.source_path = source_path
-        self.paths = {name: Path(path) for name, path in destinations.items()}
-        self.primary = primary
-        self.limits = limits
-        self.expected_sha256 = expected_sha256
-        self.expected_rows = expected_rows
-        self.tally = Tally(rows=dict.fromkeys(destinations, 0))
-        self._stack = ExitStack()
-        self._files: dict[str, OutputFile] = {}
+        super().__init__(
+            source_path,
+            destinations,
+            primary,
+            limits=limits,
+            expected_sha256=expected_sha256,
+            expected_rows=expected_rows,
+        )
         self._writers: dict[str, Any] = {}
         self._batches: Iterator[Any] | None = None
         self._batch: Any = None
         self._batch_start = 0
         self._pending: dict[str, list[Any]] = {name: [] for name in destinations}
         self._schema: Any = None
-        self._finished = False
 
     def __enter__(self) -> ParquetRowWriter:
         import pyarrow.parquet as pq
@@ -66,25 +59,9 @@ class ParquetRowWriter:
         self._stack.callback(parquet.close)
         self._schema = parquet.schema_arrow
         self._batches = iter(parquet.iter_batches(batch_size=BATCH_ROWS))
-        for name, path in self.paths.items():
-            output = OutputFile(path, name, make_parents=True)
-            stream = self._stack.enter_context(output)
-            self._files[name] = output
-            writer = pq.ParquetWriter(stream, self._schema)
-            self._writers[name] = writer
+        for name, stream in self._open_outputs():
+            self._writers[name] = pq.ParquetWriter(stream, self._schema)
         return self
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        trace: TracebackType | None,
-    ) -> None:
-        if kind is None and not self._finished:
-            failure = FtqaError("internal: the writer was closed without finish()")
-            self._stack.__exit__(type(failure), failure, None)
-            raise failure
-        self._stack.__exit__(kind, error, trace)
 
     def _unreadable(self, error: BaseException) -> FtqaError:
         detail = " ".join(str(error).split())
@@ -172,19 +149,11 @@ class ParquetRowWriter:
                 f"{self.source_path}: {consumed + left} rows in the file, {self.tally.rows_in} "
                 "rewritten: it changed while ftqa was fixing it; nothing was written"
             )
-        if self.expected_rows is not None and self.tally.rows_in != self.expected_rows:
-            raise FtqaError(f"{self.source_path}: changed while ftqa was fixing it")
         for writer in self._writers.values():
             writer.close()
-        if self.expected_sha256 is not None and _sha256(self.source_path) != self.expected_sha256:
-            raise FtqaError(
-                f"{self.source_path}: changed while ftqa was reading it (sha256 differs from the "
-                "checked file); nothing was written"
-            )
-        for name, output in self._files.items():
-            written = count_rows(output.flushed_path(), "parquet", self.limits)
-            if written != self.tally.rows[name]:
-                raise FtqaError(f"{self.paths[name]}: internal check failed; nothing was written")
+        digest = _sha256(self.source_path) if self.expected_sha256 is not None else None
+        self._check_unchanged(digest)
+        self._check_read_back("parquet")
         self._finished = True
         return self.tally
 
