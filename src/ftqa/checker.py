@@ -1,9 +1,17 @@
 """The checker protocol: what a built-in or third-party checker declares and implements.
 
 A checker declares an `id`, the `rules` it may report (each with a default severity and a
-one-line summary), an `Options` model for its configuration table, and implements
-`check_record` (a pure function of one row and the options) and/or `finish` (dataset-wide
-findings from small per-row features gathered in `check_record`). It never reads files.
+one-line summary), an `Options` model for its configuration table, and the providers its `map`
+reads (`needs`). It implements two steps (docs/architecture.md):
+
+- `map(record, provided) -> RowResult | None`: pure. The row's own findings, small serialisable
+  features for the dataset-wide step, and measures for the examples table. It never changes the
+  checker or the record, so an executor may run it in any process or take it from the row cache.
+- `reduce(key, features)`, called once per row that returned features, in (split, file, row)
+  order whatever order rows were mapped in; then `finish()` gives the dataset-wide findings and
+  `stats()` / `extras()` the report sections.
+
+It never reads files and never imports another checker.
 """
 
 from __future__ import annotations
@@ -17,7 +25,9 @@ from pydantic import BaseModel, ConfigDict
 
 from ftqa.finding import Finding, Severity
 from ftqa.outbound import change_text, clip, outbound
+from ftqa.providers import Provided, Provider
 from ftqa.records import Record
+from ftqa.rowresult import RowKey, RowResult
 
 CHECK_ID = re.compile(r"^[a-z][a-z0-9_]*$")
 RULE_SLUG = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
@@ -87,14 +97,13 @@ class Checker:
 
     Class variables: `id` (snake_case, equals the entry-point name), `summary`, `rules`,
     `Options` (the model of the checker's configuration table), `version` (bump when results
-    change, for caches), `order` (checkers run in (order, id) order on each row, so a checker
-    may read what an earlier one put in `record.cache` / `record.measures`),
-    `sees_unreadable_rows` (also receive rows that could not be read), `sees_references`
-    (also receive rows of `--reference` files, which carry `split == "reference"`), `isolated`
-    (needs nothing another checker computes for it and writes no `record.measures`; memo values
-    in `record.cache` that any checker would compute the same way may be shared: on large file
-    inputs ftqa may then run it in a worker process, in parallel with the others; see
-    docs/parallel.md).
+    change: it is part of the row cache's key), `needs` (the providers `map` reads),
+    `sees_unreadable_rows` (also map rows that could not be read), `sees_references` (also map
+    rows of `--reference` files, which carry `split == "reference"`).
+
+    `pure_map` is False only for checkers still written against the old stateful contract
+    (`check_record` filling private state, read by `finish`); those run in the local executor
+    only and are never cached. The default `map` bridges them.
     """
 
     id: ClassVar[str]
@@ -105,7 +114,8 @@ class Checker:
     order: ClassVar[int] = 100
     sees_unreadable_rows: ClassVar[bool] = False
     sees_references: ClassVar[bool] = False
-    isolated: ClassVar[bool] = False
+    needs: ClassVar[tuple[Provider[Any], ...]] = ()
+    pure_map: ClassVar[bool] = False
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -127,10 +137,20 @@ class Checker:
         self.options = options
         self.context = context
 
-    def check_record(self, record: Record) -> Iterable[Finding]:
-        return ()
+    def map(self, record: Record, provided: Provided) -> RowResult | None:
+        """The row's findings, features and measures; pure (see the module's docstring)."""
+        findings = list(self.check_record(record))
+        return RowResult(findings) if findings else None
+
+    def reduce(self, key: RowKey, features: Any) -> None:
+        """Fold one row's features into the dataset-wide state (rows arrive in row order)."""
 
     def finish(self) -> Iterable[Finding]:
+        """Dataset-wide findings, from the features `reduce` received."""
+        return ()
+
+    def check_record(self, record: Record) -> Iterable[Finding]:
+        """The old stateful per-row step (`pure_map = False` checkers only)."""
         return ()
 
     def stats(self) -> dict[str, Any]:

@@ -21,8 +21,10 @@ from ftqa.errors import is_crash
 from ftqa.finding import Finding, Severity
 from ftqa.load import Source
 from ftqa.normalize import Normalizer
+from ftqa.providers import Provided, Provider, RunContext
 from ftqa.records import Record
 from ftqa.registry import checker_ids
+from ftqa.rowresult import RowKey
 from ftqa.report import CheckRun, Cost, DatasetInfo, FileInfo, Report, Summary
 from ftqa.text import clean_text
 from ftqa.timelimit import CallTimer, CheckerTimedOut
@@ -35,6 +37,7 @@ PROGRESS_EVERY = 2048
 class _Running:
     checker: Checker
     timer: CallTimer
+    needs: frozenset[Provider[Any]] = frozenset()
     seconds: float = 0.0
     error: str | None = None
 
@@ -76,9 +79,13 @@ def run(
     ]
     timer = CallTimer(settings.globals.checker_timeout, _BOOKKEEPING)
     running = [
-        _Running(cls(settings.options_for(cls.id), context), timer)
+        _Running(cls(settings.options_for(cls.id), context), timer, frozenset(cls.needs))
         for cls in sorted(selected, key=lambda cls: (cls.order, cls.id))
     ]
+    run_context = RunContext(
+        model=inputs.model,
+        options={cls.id: settings.options_for(cls.id) for cls in settings.candidates()},
+    )
     rules: dict[tuple[str, str], Rule] = {
         (entry.checker.id, rule.slug): rule for entry in running for rule in entry.checker.rules
     }
@@ -97,7 +104,7 @@ def run(
         ):
             for source in sources:
                 info, formats = _scan(
-                    source, split, normalizer, running, collector, progress, examples
+                    source, split, normalizer, running, collector, progress, examples, run_context
                 )
                 infos[split].append(info)
                 if split == "train":
@@ -130,6 +137,7 @@ def _scan(
     collector: Collector,
     progress: ProgressHook | None,
     examples: _Examples | None,
+    run_context: RunContext,
 ) -> tuple[FileInfo, Counter[str]]:
     rows = 0
     formats: Counter[str] = Counter()
@@ -140,7 +148,7 @@ def _scan(
             rows += 1
             if record.format is not None:
                 formats[record.format] += 1
-        _dispatch(record, running, collector)
+        _dispatch(record, running, collector, run_context)
         if examples is not None and record.row >= 0 and split != "reference":
             examples.add(record)
         if progress is not None and rows % PROGRESS_EVERY == 0:
@@ -186,12 +194,16 @@ class _Examples:
                 column.append(None)
 
 
-def _dispatch(record: Record, running: list[_Running], collector: Collector) -> None:
-    """Give one record to every checker that wants it. The per-row twin of `_guard`, inlined
-    because it runs once per row and checker."""
+def _dispatch(
+    record: Record, running: list[_Running], collector: Collector, run_context: RunContext
+) -> None:
+    """Map one record with every checker that wants it and reduce its features. The per-row
+    twin of `_guard`, inlined because it runs once per row and checker."""
     readable = record.readable and record.row >= 0
     reference = record.split == "reference"
     clock = time.perf_counter
+    provided = Provided(record, run_context)
+    key = RowKey(record.split, record.file, record.row, record.line)
     for entry in running:
         checker = entry.checker
         if entry.error is not None or (reference and not checker.sees_references):
@@ -200,8 +212,14 @@ def _dispatch(record: Record, running: list[_Running], collector: Collector) -> 
             continue
         started = entry.timer.since = clock()
         try:
-            for finding in checker.check_record(record):
-                collector.add(finding)
+            result = checker.map(record, provided.allow(entry.needs))
+            if result is not None:
+                for finding in result.findings:
+                    collector.add(finding)
+                if result.features is not None:
+                    checker.reduce(key, result.features)
+                if result.measures:
+                    record.measures.update(result.measures)
             entry.timer.since = None
         except BaseException as error:  # a faulty checker must not stop the others
             entry.timer.since = None

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any, Literal
 
 from ftqa.dedup.normalize import Normalization
@@ -136,23 +136,30 @@ def scope_key(
     include_system: bool = True,
     parts: list[tuple[str, str]] | None = None,
 ) -> bytes | None:
-    """A 128-bit BLAKE2b key of the normalized scope (roles included), or None when the scope
-    has no text. Equal keys mean equal normalized scopes; stable across processes.
-
-    Cached in `record.cache["dedup.key:<scope>:<s|->:<norm tag>"]`. `parts`, when given, must
-    be `scope_parts(record, scope, include_system)`.
-    """
+    """`key_of_parts` of the record's scope, memoised in `record.cache` (legacy callers)."""
     name = _cache_name("key", scope, include_system, norm.tag)
     if name in record.cache:
         return record.cache[name]  # type: ignore[no-any-return]
     if parts is None:
         parts = cached_parts(record, scope, include_system)
+    key = record.cache[name] = key_of_parts(
+        parts, norm, lambda text: normalized(record, text, norm.base)
+    )
+    return key
+
+
+def key_of_parts(
+    parts: list[tuple[str, str]], norm: Normalization, base: Callable[[str], str]
+) -> bytes | None:
+    """A 128-bit BLAKE2b key of the normalized scope `parts` (roles included), or None when the
+    scope has no text. Equal keys mean equal normalized scopes; stable across processes.
+    `base` applies `norm.base` (callers share that character-level work between checkers)."""
     # One string per row, parts as `tag NUL text NUL …`, normalized in one go; the whitespace
     # next to a separator is dropped so each part is stripped on its own.
     pieces: list[str] = []
     empty = True
     for tag, text in parts:
-        value = normalized(record, text, norm.base)
+        value = base(text)
         if empty and value and not value.isspace():
             empty = False
         pieces += (tag, value)
@@ -160,9 +167,13 @@ def scope_key(
     if norm.whitespace:
         data = data.replace(b" \x00", b"\x00").replace(b"\x00 ", b"\x00")
     digest = hashlib.blake2b(data, digest_size=KEY_BYTES, person=b"ftqa-dedup")
-    key = None if empty else digest.digest()
-    record.cache[name] = key
-    return key
+    return None if empty else digest.digest()
+
+
+def text_of_parts(parts: list[tuple[str, str]], normalize: Callable[[str], str]) -> str:
+    """The normalized text of scope `parts` joined by newlines; '' when there is none."""
+    text = "\n".join([normalize(part) for _, part in parts])
+    return "" if text.isspace() else text
 
 
 def excerpt_of(parts: list[tuple[str, str]], limit: int = 120) -> str:

@@ -85,20 +85,25 @@ def shadowed_values(record: Record) -> list[tuple[str, Any]]:
     return [pair for problem in record.problems for pair in problem.shadowed]
 
 
+def row_spot_list(record: Record) -> list[Spot]:
+    """The keys and earlier repeated values of one row. The top-level keys of a tabular row are
+    its column names: they belong to the header."""
+    spots = [Spot("key", key, path) for path, key in iter_keys(record.raw, record.tabular)]
+    for key, value in shadowed_values(record):
+        prefix: Path = (key,)
+        spots.extend(
+            Spot("repeated", text, (*prefix, *path)) for path, text in iter_strings(value)
+        )
+        spots.extend(Spot("key", name, (*prefix, *path)) for path, name in iter_keys(value))
+    return spots
+
+
 def row_spots(record: Record) -> list[Spot]:
-    """The keys and earlier repeated values of one row; computed once per row and shared. The
-    top-level keys of a tabular row are its column names: they belong to the header."""
+    """`row_spot_list`, memoised in `record.cache` (for callers outside a checker run)."""
     cached = record.cache.get(SPOTS)
     if cached is None:
-        cached = [Spot("key", key, path) for path, key in iter_keys(record.raw, record.tabular)]
-        for key, value in shadowed_values(record):
-            prefix: Path = (key,)
-            cached.extend(
-                Spot("repeated", text, (*prefix, *path)) for path, text in iter_strings(value)
-            )
-            cached.extend(Spot("key", name, (*prefix, *path)) for path, name in iter_keys(value))
-        record.cache[SPOTS] = cached
-    return cached
+        cached = record.cache[SPOTS] = row_spot_list(record)
+    return cached  # type: ignore[no-any-return]
 
 
 def spots_joined(record: Record) -> tuple[str, bytes]:
