@@ -24,8 +24,8 @@ from ftqa.normalize import Normalizer
 from ftqa.providers import Provided, Provider, RunContext
 from ftqa.records import Record
 from ftqa.registry import checker_ids
-from ftqa.rowresult import RowKey
 from ftqa.report import CheckRun, Cost, DatasetInfo, FileInfo, Report, Summary
+from ftqa.rowresult import RowKey
 from ftqa.text import clean_text
 from ftqa.timelimit import CallTimer, CheckerTimedOut
 

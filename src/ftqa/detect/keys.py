@@ -91,9 +91,7 @@ def row_spot_list(record: Record) -> list[Spot]:
     spots = [Spot("key", key, path) for path, key in iter_keys(record.raw, record.tabular)]
     for key, value in shadowed_values(record):
         prefix: Path = (key,)
-        spots.extend(
-            Spot("repeated", text, (*prefix, *path)) for path, text in iter_strings(value)
-        )
+        spots.extend(Spot("repeated", text, (*prefix, *path)) for path, text in iter_strings(value))
         spots.extend(Spot("key", name, (*prefix, *path)) for path, name in iter_keys(value))
     return spots
 

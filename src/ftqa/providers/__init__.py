@@ -54,7 +54,7 @@ class UndeclaredProvider(RuntimeError):
 class Provided:
     """The provided values of one row, for the checkers that run on it."""
 
-    __slots__ = ("record", "run", "_memo", "_allowed")
+    __slots__ = ("_allowed", "_memo", "record", "run")
 
     def __init__(self, record: Record, run: RunContext) -> None:
         self.record = record

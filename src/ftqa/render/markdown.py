@@ -37,8 +37,7 @@ def render_markdown(report: Report) -> str:
     ]
     if report.validation is not None:
         lines.append(
-            f"- Validation: {markdown_code(report.validation.path)} "
-            f"({report.validation.rows} rows)"
+            f"- Validation: {markdown_code(report.validation.path)} ({report.validation.rows} rows)"
         )
     lines.extend(_configuration(report))
     lines.append("")

@@ -37,6 +37,7 @@ from ftqa.rewrite.writer_base import UNCHANGED, RowWriterBase, Tally
 
 __all__ = ["UNCHANGED", "ConservingWriter", "Tally", "open_writer"]
 
+
 class ConservingWriter(RowWriterBase):
     """Rewrites a text dataset (JSON Lines, a JSON array or object, CSV/TSV) record by record."""
 

@@ -206,9 +206,7 @@ def _add(
             series.append(Sample(step, value, epoch, line))
 
 
-def _from_entries(
-    entries: Iterable[tuple[int | None, Any]], name: str, kind: str
-) -> RunMetrics:
+def _from_entries(entries: Iterable[tuple[int | None, Any]], name: str, kind: str) -> RunMetrics:
     metrics = RunMetrics(name, kind)
     last_step = 0
     for line, entry in entries:

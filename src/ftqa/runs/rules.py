@@ -29,9 +29,7 @@ OVERFITTING = Rule(
     Severity.WARNING,
     "Validation loss rose for several evaluations while training loss kept falling.",
 )
-PLATEAU = Rule(
-    "plateau", Severity.WARNING, "The training loss stopped falling while still high."
-)
+PLATEAU = Rule("plateau", Severity.WARNING, "The training loss stopped falling while still high.")
 LEARNING_RATE_TOO_LOW = Rule(
     "learning-rate-too-low",
     Severity.WARNING,
@@ -40,9 +38,7 @@ LEARNING_RATE_TOO_LOW = Rule(
 TOKEN_ACCURACY_STALLED = Rule(
     "token-accuracy-stalled", Severity.INFO, "Training token accuracy did not rise."
 )
-MISSING_VALIDATION = Rule(
-    "missing-validation", Severity.INFO, "The run logged no validation loss."
-)
+MISSING_VALIDATION = Rule("missing-validation", Severity.INFO, "The run logged no validation loss.")
 JOB_FAILED = Rule("job-failed", Severity.ERROR, "The fine-tuning job failed or was cancelled.")
 
 RULES: tuple[Rule, ...] = (
