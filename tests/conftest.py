@@ -3,6 +3,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,6 +13,10 @@ from loopback_provider import Provider, environment, serve
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data"
+
+# The row cache of every run in this session (subprocesses inherit it) lives in a temporary
+# folder, not in the checkout; tests of the cache itself name their own folder.
+os.environ.setdefault("FTQA_CACHE_DIR", tempfile.mkdtemp(prefix="ftqa-cache-"))
 
 
 def run_cli(

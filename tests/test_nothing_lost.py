@@ -71,9 +71,7 @@ IDENTITY_ANSWERS = [
 
 def test_dedupe_keeps_distinct_answers_to_templated_questions(tmp_path: Path):
     rows = [
-        chat(question, answer)
-        for question in IDENTITY_QUESTIONS
-        for answer in IDENTITY_ANSWERS
+        chat(question, answer) for question in IDENTITY_QUESTIONS for answer in IDENTITY_ANSWERS
     ]
     source = _jsonl(tmp_path / "identity.jsonl", rows)
     summary = fix_dataset(source, tmp_path / "clean.jsonl", dedupe=True, config={})

@@ -1,6 +1,6 @@
 """Processes and time: a run ends cleanly whatever happens to it.
 
-Real `ftqa check` processes are started, their worker process (`FTQA_PARALLEL=1`) is found
+Real `ftqa check` processes are started, their worker process (`--executor process`) is found
 through /proc, and real signals are sent. A real plugin checker that never returns holds the
 run (or the worker) open for as long as the test needs. Each run gets its own TMPDIR, so
 "no temporary directory left" means that directory is empty.
@@ -34,13 +34,13 @@ class Hangs(ftqa.Checker):
     id = "hangs"
     summary = "Never returns."
     rules = (ftqa.Rule("seen", ftqa.Severity.INFO, "A row was seen."),)
-    isolated = {isolated}
+    pure_map = True
 
-    def check_record(self, record):
+    def map(self, record, provided):
         if {busy} and record.row == 2:
             while True:  # pure Python: interruptible between bytecodes
                 pass
-        yield self.finding("seen", "seen", record)
+        return ftqa.RowResult([self.finding("seen", "seen", record)])
 
     def finish(self):
         threading.Event().wait()  # blocks in a lock, forever
@@ -48,22 +48,21 @@ class Hangs(ftqa.Checker):
 """
 
 
-def _plugin(root: Path, *, isolated: bool, busy: bool = False) -> Path:
+def _plugin(root: Path, *, busy: bool = False) -> Path:
     """A real installed distribution (dist-info with an entry point, one module)."""
     site = root / "site"
     dist_info = site / "hangs-0.1.dist-info"
     dist_info.mkdir(parents=True)
     (dist_info / "METADATA").write_text("Metadata-Version: 2.1\nName: hangs\nVersion: 0.1\n")
     (dist_info / "entry_points.txt").write_text("[ftqa.checkers]\nhangs = hangs:Hangs\n")
-    (site / "hangs.py").write_text(HANGS.format(isolated=isolated, busy=busy))
+    (site / "hangs.py").write_text(HANGS.format(busy=busy))
     return site
 
 
-def _env(site: Path, tmp: Path, parallel: str) -> dict[str, str]:
+def _env(site: Path, tmp: Path) -> dict[str, str]:
     env = {key: value for key, value in os.environ.items() if key != "FTQA_DEBUG"}
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(site), env.get("PYTHONPATH")]))
     env["TMPDIR"] = str(tmp)
-    env["FTQA_PARALLEL"] = parallel
     return env
 
 
@@ -99,29 +98,39 @@ def _wait_for(condition: Callable[[], object], seconds: float, what: str) -> Non
 
 
 def _start_with_hung_worker(tmp_path: Path) -> tuple[subprocess.Popen[str], int, Path]:
-    """`ftqa check` whose worker runs a checker that never returns (no time limit)."""
-    site = _plugin(tmp_path, isolated=True)
+    """`ftqa check` whose worker maps with a checker that never returns (no time limit)."""
+    site = _plugin(tmp_path, busy=True)
     temp = tmp_path / "tmp"
     temp.mkdir()
     data = tmp_path / "data" / "clean.jsonl"
     data.parent.mkdir()
     data.write_bytes((DATA / "clean.jsonl").read_bytes())
-    (data.parent / "ftqa.toml").write_text("checker-timeout = 0\n")
+    (data.parent / "ftqa.toml").write_text(
+        'checker-timeout = 0\nselect = ["hangs"]\ncache = false\n'
+    )
     process = subprocess.Popen(
-        [sys.executable, "-m", "ftqa", "check", str(data)],
+        [sys.executable, "-m", "ftqa", "check", str(data), "--executor", "process", "--jobs", "1"],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-        env=_env(site, temp, "1"),
+        env=_env(site, temp),
         start_new_session=True,
     )
     _wait_for(lambda: _children(process.pid), 120, "the worker process")
     (worker,) = _children(process.pid)
-    _wait_for(lambda: any(temp.iterdir()), 30, "the worker's temporary directory")
+    _wait_for(lambda: _busy(worker), 120, "the worker to run the checker")
     return process, worker, temp
 
 
-def test_sigterm_stops_the_worker_and_removes_its_temporary_directory(tmp_path: Path):
+def _busy(pid: int) -> bool:
+    """The process is running (state R), as it is inside the endless loop."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "R"
+    except OSError:
+        return False
+
+
+def test_sigterm_stops_the_worker_and_leaves_no_temporary_file(tmp_path: Path):
     process, worker, temp = _start_with_hung_worker(tmp_path)
     try:
         time.sleep(1.0)  # let the worker get into the checker that never returns
@@ -153,7 +162,7 @@ def test_sigint_stops_the_worker_too(tmp_path: Path):
     assert list(temp.iterdir()) == []
 
 
-def test_the_worker_dies_with_its_parent_and_removes_its_folder(tmp_path: Path):
+def test_the_worker_dies_with_its_parent(tmp_path: Path):
     """SIGKILL leaves the parent no chance to clean up: the worker notices on its own."""
     process, worker, temp = _start_with_hung_worker(tmp_path)
     try:
@@ -164,14 +173,14 @@ def test_the_worker_dies_with_its_parent_and_removes_its_folder(tmp_path: Path):
     finally:
         if _alive(worker):
             os.kill(worker, signal.SIGKILL)
-    _wait_for(lambda: not any(temp.iterdir()), 10, "the worker's folder to go")
+    assert list(temp.iterdir()) == []
 
 
-@pytest.mark.parametrize("parallel", ["0", "1"], ids=["one-process", "worker"])
+@pytest.mark.parametrize("executor", ["local", "process"])
 def test_a_checker_that_never_returns_times_out_and_the_run_completes(
-    tmp_path: Path, parallel: str
+    tmp_path: Path, executor: str
 ):
-    site = _plugin(tmp_path, isolated=parallel == "1", busy=parallel == "0")
+    site = _plugin(tmp_path, busy=True)
     data = tmp_path / "data" / "clean.jsonl"
     data.parent.mkdir()
     data.write_bytes((DATA / "clean.jsonl").read_bytes())
@@ -182,10 +191,20 @@ def test_a_checker_that_never_returns_times_out_and_the_run_completes(
     temp.mkdir()
     started = time.monotonic()
     result = subprocess.run(
-        [sys.executable, "-m", "ftqa", "check", str(data), "--format", "json"],
+        [
+            sys.executable,
+            "-m",
+            "ftqa",
+            "check",
+            str(data),
+            "--format",
+            "json",
+            "--executor",
+            executor,
+        ],
         capture_output=True,
         text=True,
-        env=_env(site, temp, parallel),
+        env=_env(site, temp),
         timeout=300,
         check=False,
     )
@@ -224,12 +243,12 @@ print("ok")
 
 
 def test_the_time_limit_leaves_the_process_as_it_was(tmp_path: Path):
-    site = _plugin(tmp_path, isolated=False)
+    site = _plugin(tmp_path, busy=True)
     result = subprocess.run(
         [sys.executable, "-c", TIMEOUT_API, str(DATA / "clean.jsonl")],
         capture_output=True,
         text=True,
-        env=_env(site, tmp_path, "0"),
+        env=_env(site, tmp_path),
         timeout=300,
         check=False,
     )

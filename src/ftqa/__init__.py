@@ -9,8 +9,10 @@ from ftqa.api import check, require_clean
 from ftqa.checker import CheckContext, Checker, Options, Rule
 from ftqa.errors import ConfigError, DatasetRejected, FtqaError, InputError, PluginError
 from ftqa.finding import Finding, Severity
+from ftqa.providers import Provided, Provider
 from ftqa.records import Message, Record
 from ftqa.report import Report
+from ftqa.rowresult import RowKey, RowResult
 from ftqa.train import train
 
 
@@ -39,8 +41,12 @@ __all__ = [
     "Message",
     "Options",
     "PluginError",
+    "Provided",
+    "Provider",
     "Record",
     "Report",
+    "RowKey",
+    "RowResult",
     "Rule",
     "Severity",
     "__version__",

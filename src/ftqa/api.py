@@ -8,13 +8,12 @@ from pathlib import Path
 from typing import Any
 
 from ftqa.config import load_settings
-from ftqa.engine import Inputs, ProgressHook
+from ftqa.engine import Executor, Inputs, ProgressHook, run
 from ftqa.errors import ConfigError, DatasetRejected
 from ftqa.finding import Severity
 from ftqa.formats.mapping import MappingError, map_table
 from ftqa.load import Limits, Source, open_memory, open_path
 from ftqa.load.hf import is_hf_input, open_hf
-from ftqa.parallel import run
 from ftqa.report import Report
 
 PathLike = str | os.PathLike[str]
@@ -67,6 +66,10 @@ def check(
     max_findings_per_rule: int | None = None,
     map: str | Sequence[str] | Mapping[str, Any] | None = None,
     dataset_level_findings: bool | None = None,
+    executor: str | Executor | None = None,
+    jobs: int | None = None,
+    scheduler: Any = None,
+    cache: bool | PathLike | None = None,
 ) -> Report:
     """Check a dataset and return the report; problems in the data never raise.
 
@@ -79,6 +82,10 @@ def check(
     `dataset_level_findings`) override it. `map` reads rows whose keys are not a format's own, as
     `--map` does: `"prompt=question,completion=answer"` or
     `{"prompt": "question", "completion": "answer"}`.
+    `executor` maps the rows in this process (`"local"`), in worker processes (`"process"`,
+    `jobs` of them) or on a Dask cluster (`"dask"`, with `scheduler` an address, `"local:N"` or
+    a `dask.distributed.Client`); the report is the same whichever runs. `cache` turns the row
+    cache off (`False`) or names its folder (default: the settings' `cache-dir`).
     Raises `InputError` for a path that cannot be read at all and `ConfigError` for bad settings.
     """
     overrides = {
@@ -89,6 +96,11 @@ def check(
         "max_findings_per_rule": max_findings_per_rule,
         "map": _map_override(map),
         "dataset_level_findings": dataset_level_findings,
+        "executor": executor if isinstance(executor, str) else None,
+        "jobs": jobs,
+        "scheduler": scheduler if isinstance(scheduler, str) else None,
+        "cache": None if cache is None or cache is True else bool(cache),
+        "cache_dir": os.fspath(cache) if isinstance(cache, (str, os.PathLike)) else None,
     }
     start = _first_path(data) if config is None else None
     settings = load_settings(config, start or (Path.cwd() if config is None else None), overrides)
@@ -101,7 +113,11 @@ def check(
         epochs=epochs,
         collect_examples=examples,
     )
-    return run(inputs, settings, progress)
+    if scheduler is not None and not isinstance(scheduler, str):
+        from ftqa.engine.dask_executor import DaskExecutor  # the optional extra
+
+        executor = DaskExecutor(scheduler)
+    return run(inputs, settings, progress, executor=None if isinstance(executor, str) else executor)
 
 
 def _map_override(entries: str | Sequence[str] | Mapping[str, Any] | None) -> Any:

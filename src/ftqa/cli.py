@@ -12,6 +12,7 @@ from collections.abc import Sequence
 
 from ftqa import api
 from ftqa._version import __version__
+from ftqa.cli_options import MAP_HELP, add_engine, add_map
 from ftqa.config import NO_CONFIG, add_config_arguments
 from ftqa.errors import FtqaError, failure_message, is_crash
 from ftqa.finding import Severity
@@ -35,16 +36,6 @@ OUTPUT_FORMATS = ("terminal", "json", "markdown", "html", "github", "sarif")
 
 def _ids(value: str) -> list[str]:
     return [item.strip() for item in value.split(",") if item.strip()]
-
-
-MAP_HELP = (
-    "read keys that are not the format's own: FIELD=KEY,... (e.g. prompt=question,"
-    "completion=answer; also role-key=KEY, content-key=KEY, role.assistant=TAG)"
-)
-
-
-def _add_map(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--map", dest="field_map", metavar="FIELD=KEY,...", help=MAP_HELP)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -124,7 +115,8 @@ def _parser() -> argparse.ArgumentParser:
         metavar="N",
         help="epochs for the cost estimate (default: the provider's rule)",
     )
-    _add_map(check)
+    add_map(check)
+    add_engine(check)
     check.add_argument(
         "--examples-out",
         metavar="FILE",
@@ -161,7 +153,7 @@ def _parser() -> argparse.ArgumentParser:
         help="replace detected secrets and personal data with typed placeholders",
     )
     add_config_arguments(fix)
-    _add_map(fix)
+    add_map(fix)
 
     commands.add_parser("checks", help="list checkers and their rules")
 
@@ -190,7 +182,7 @@ def _parser() -> argparse.ArgumentParser:
         help="group exact duplicates only (skip near-duplicate clustering)",
     )
     add_config_arguments(split)
-    _add_map(split)
+    add_map(split)
     train_cli.add_parser(commands)
     convert_cli.add_parser(commands, MAP_HELP)
     runs_cli.add_parser(commands)
@@ -277,6 +269,10 @@ def _check(args: argparse.Namespace) -> int:
             examples=bool(args.examples_out),
             progress=progress.update if progress.enabled else None,
             map=args.field_map,
+            executor=args.executor,
+            jobs=args.jobs,
+            scheduler=args.scheduler,
+            cache=False if args.no_cache else None,
         )
     finally:
         progress.close()

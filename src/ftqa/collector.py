@@ -12,11 +12,14 @@ the row findings are reported as usual.
 
 Counts are exact everywhere: `counts` (the summary) and `per_rule` (`stats.findings_by_rule`)
 count every finding reported, a dataset-level finding once; the listing cap
-(`max_findings_per_rule`) limits what is listed, never what is counted.
+(`max_findings_per_rule`) limits what is listed, never what is counted. The listing keeps the
+first findings of each rule in (file, line, row) order, whatever order they arrived in, so every
+executor lists the same ones.
 """
 
 from __future__ import annotations
 
+import heapq
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -41,13 +44,27 @@ class _Pending:
     rows: set[int] = field(default_factory=set)
 
 
+class _Last:
+    """Heap entry ordered backwards, so a min-heap keeps the largest kept key on top."""
+
+    __slots__ = ("finding", "key")
+
+    def __init__(self, key: tuple[object, ...], finding: Finding) -> None:
+        self.key = key
+        self.finding = finding
+
+    def __lt__(self, other: _Last) -> bool:
+        return self.key > other.key  # type: ignore[operator]
+
+
 @dataclass
 class Collector:
     settings: Settings
     rule_of: RuleLookup
     counts: Counter[Severity] = field(default_factory=Counter)
     per_rule: Counter[tuple[str, str]] = field(default_factory=Counter)
-    findings: list[Finding] = field(default_factory=list)
+    listing: dict[tuple[str, str], list[_Last]] = field(default_factory=dict)
+    arrivals: int = 0
     pending: dict[tuple[str, str, str], _Pending] = field(default_factory=dict)
 
     def add(self, finding: Finding) -> None:
@@ -82,10 +99,26 @@ class Collector:
     def _count(self, finding: Finding, times: int = 1, listed: bool = True) -> None:
         self.counts[finding.severity] += times
         key = (finding.check, finding.rule)
-        before = self.per_rule[key]
         self.per_rule[key] += times
-        if listed and before < self.settings.globals.max_findings_per_rule:
-            self.findings.append(finding)
+        if not listed:
+            return
+        cap = self.settings.globals.max_findings_per_rule
+        if cap <= 0:
+            return
+        # Ties (same place and rule) keep their arrival order, which is the row's own order.
+        self.arrivals += 1
+        entry = _Last((*finding.sort_key(), self.arrivals), finding)
+        heap = self.listing.get(key)
+        if heap is None:
+            heap = self.listing[key] = []
+        if len(heap) < cap:
+            heapq.heappush(heap, entry)
+        elif entry.key < heap[0].key:
+            heapq.heapreplace(heap, entry)
+
+    def listed(self) -> list[Finding]:
+        """The listed findings of every rule (unsorted)."""
+        return [entry.finding for heap in self.listing.values() for entry in heap]
 
     def settle(self, rows_by_file: dict[str, int]) -> None:
         """Turn held row findings into a dataset-level finding per file where the condition

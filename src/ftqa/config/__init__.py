@@ -11,11 +11,12 @@ changes relative to the defaults (every report carries it), `ftqa.config.argumen
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -90,6 +91,34 @@ class GlobalSettings(BaseModel):
         ge=0,
         description="Seconds one call into a checker may run before the checker is marked "
         "failed (`timed out`) and the run goes on; 0: no limit.",
+    )
+    executor: Literal["auto", "local", "process", "dask"] = Field(
+        "auto",
+        description="Where rows are mapped: `local` (this process), `process` (worker "
+        "processes over chunks of the files), `dask` (a Dask cluster, `ftqa[dask]`), or `auto` "
+        "(`process` for inputs of 32 MiB or more on 2+ CPUs, else `local`). Reports are the "
+        "same whichever runs.",
+    )
+    jobs: int | None = Field(
+        None, ge=1, description="Worker processes of the `process` executor (default: CPUs)."
+    )
+    scheduler: str | None = Field(
+        None,
+        description="`dask` executor: the scheduler address (`tcp://host:8786`) or `local:N` "
+        "for a local cluster of N worker processes.",
+    )
+    cache: bool = Field(
+        True,
+        description="Keep each row's map results in the row cache, so a re-check after a small "
+        "edit maps only the changed rows (`--no-cache`: off).",
+    )
+    cache_dir: str = Field(
+        default_factory=lambda: os.environ.get("FTQA_CACHE_DIR") or ".ftqa_cache",
+        description="Folder of the row cache (relative: to the working directory; default "
+        "`$FTQA_CACHE_DIR` or `.ftqa_cache`); may be shared storage.",
+    )
+    cache_max_mb: int = Field(
+        1024, ge=1, description="Size of the row cache before the oldest entries are evicted."
     )
     provider_connect_timeout: float = Field(
         10, gt=0, description="`ftqa train`: seconds to connect to the provider's API."

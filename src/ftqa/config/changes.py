@@ -29,6 +29,9 @@ FLAGS = {
 }
 
 
+ENGINE_KEYS = ("executor", "jobs", "scheduler", "cache", "cache_dir", "cache_max_mb")
+
+
 @dataclass(frozen=True)
 class Change:
     kind: str  # disable, ignore, select, lower, raise, fail-on, option, input, listing, time
@@ -139,6 +142,8 @@ def _other_global_changes(settings: Settings, defaults: Any) -> list[Change]:
         "extra_roles",
         "sharegpt_roles",
         "severity",
+        # Where and how rows are mapped: the report is the same whichever is set.
+        *ENGINE_KEYS,
     }
     for name in type(settings.globals).model_fields:
         if name in skip:

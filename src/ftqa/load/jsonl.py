@@ -34,11 +34,15 @@ def bom_notice(path: str) -> Record:
     )
 
 
-def read_jsonl(path: str, stream: BinaryIO, limits: Limits) -> Iterator[Record]:
-    line_number = 0
+def read_jsonl(
+    path: str, stream: BinaryIO, limits: Limits, *, first_line: int = 0, offset: int = 0
+) -> Iterator[Record]:
+    """Records of a JSON Lines stream. A stream that starts mid-file (a chunk of a larger file,
+    cut after a newline) gives the number of lines before it and its byte offset; its rows are
+    then numbered from 0 and the executor shifts them."""
+    line_number = first_line
     row = 0
     cap = limits.max_line_bytes
-    offset = 0
     while True:
         # Room for the content, "\r\n" and the BOM: the cap applies to the content alone.
         chunk = stream.readline(cap + 5 if line_number == 0 else cap + 2)

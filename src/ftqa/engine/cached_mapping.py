@@ -1,0 +1,142 @@
+"""The map step through the row cache: a batch of records is looked up at once; rows found
+take their cached results for every pure checker, the others are mapped and written back."""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import inspect
+import sys
+from collections.abc import Iterator
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from ftqa.engine.cache import RowCache, open_cache, pack, row_key, run_identity, unpack
+from ftqa.engine.mapping import MappedRow, Mapper
+from ftqa.engine.plan import RunPlan
+from ftqa.records import Record
+
+
+class CachedMapping:
+    def __init__(self, cache: RowCache, identity: bytes, pure: frozenset[int]) -> None:
+        self.cache = cache
+        self.identity = identity
+        self.pure = pure
+
+    def rows(self, mapper: Mapper, batch: list[Record], collect: bool) -> Iterator[MappedRow]:
+        keys = [row_key(record, self.identity) for record in batch]
+        found = self.cache.get_many(keys)
+        states = mapper.states
+        for record, key in zip(batch, keys, strict=True):
+            data = found.get(key)
+            cached = unpack(data, record) if data is not None else None
+            if cached is not None:
+                self.cache.hits += 1
+                yield mapper.record(record, collect, cached)
+                continue
+            self.cache.misses += 1
+            mapped = mapper.record(record, collect)
+            if not any(states[index].error for index in self.pure):
+                value = pack(record, [pair for pair in mapped.results if pair[0] in self.pure])
+                if value is not None:
+                    self.cache.put(key, value)
+            yield mapped
+        self.cache.flush()
+
+
+def attach(mapper: Mapper, plan: RunPlan) -> RowCache | None:
+    """Give `mapper` the row cache the settings ask for; the cache, or None."""
+    settings = plan.settings.globals
+    if not settings.cache:
+        return None
+    pure = frozenset(
+        index for index, state in enumerate(mapper.states) if type(state.checker).pure_map
+    )
+    if not pure:
+        return None
+    cache = open_cache(settings.cache_dir, settings.cache_max_mb)
+    if cache is None:
+        return None
+    mapper.cache = CachedMapping(cache, identity(plan, mapper, pure), pure)
+    mapper.cached_checkers = pure
+    return cache
+
+
+def identity(plan: RunPlan, mapper: Mapper, pure: frozenset[int]) -> bytes:
+    parts: list[Any] = [
+        plan.model,
+        plan.settings.forced_format,
+        repr(plan.settings.read_options),
+        _packages(),
+        _code(),
+    ]
+    for index in sorted(pure):
+        checker = mapper.states[index].checker
+        cls = type(checker)
+        parts.append(
+            [
+                index,
+                cls.id,
+                cls.version,
+                checker.options.model_dump(mode="json"),
+                _source_of(cls),
+            ]
+        )
+    # Providers may follow any checker's options (token counts follow token_length's).
+    parts.append(
+        {key: value.model_dump(mode="json") for key, value in mapper.run_context.options.items()}
+        if mapper.run_context is not None
+        else None
+    )
+    parts.append(_model_files(plan.model))
+    return run_identity(parts)
+
+
+@functools.cache
+def _code() -> str:
+    """A digest of ftqa's own source: results change with the code, not only the version."""
+    root = Path(__file__).resolve().parent.parent
+    digest = hashlib.blake2b(digest_size=16)
+    for path in sorted(root.rglob("*")):
+        if path.suffix in (".py", ".toml", ".json", ".txt") and path.is_file():
+            digest.update(str(path.relative_to(root)).encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+@functools.cache
+def _packages() -> list[str]:
+    found = []
+    for name in ("tiktoken", "model2vec", "sentence-transformers", "detect-secrets", "ftfy"):
+        try:
+            found.append(f"{name}=={metadata.version(name)}")
+        except metadata.PackageNotFoundError:
+            found.append(f"{name}-")
+    found.append(sys.version.split()[0])
+    return found
+
+
+def _source_of(cls: type) -> str:
+    """A plugin's own source (ftqa's is in `_code`)."""
+    module = sys.modules.get(cls.__module__)
+    if module is None or cls.__module__.startswith("ftqa."):
+        return ""
+    try:
+        return hashlib.blake2b(inspect.getsource(module).encode(), digest_size=16).hexdigest()
+    except (OSError, TypeError):
+        return repr(cls)
+
+
+def _model_files(model: str | None) -> list[Any]:
+    """A local model folder's tokenizer files, by size and modification time."""
+    if not model:
+        return []
+    folder = Path(model)
+    if not folder.is_dir():
+        return []
+    out = []
+    for path in sorted(folder.glob("*.json")):
+        info = path.stat()
+        out.append([path.name, info.st_size, info.st_mtime_ns])
+    return out

@@ -1,0 +1,134 @@
+"""Executors are interchangeable: `local` (one process) and `process` (worker processes over
+newline-aligned chunks of each file) give the same report, field by field, timings and the
+`stats.engine` note of how the run was executed aside. So do a cold run and a warm run of the
+row cache. Real files, real worker processes: the planted-defect generator's output, the
+public datasets in `shared/data` when present, and every hostile-input fixture.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import ftqa
+from ftqa.engine.process import ProcessExecutor
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = ROOT / "tests" / "data"
+SHARED = ROOT.parent / "shared" / "data"
+HOSTILE_DIRS = ("format", "encoding", "secrets", "pii", "leakage", "duplicates")
+SUFFIXES = (".jsonl", ".json", ".csv", ".tsv", ".gz", ".parquet")
+
+
+def comparable(report: ftqa.Report) -> dict[str, Any]:
+    """The report as JSON without what legitimately differs between executors."""
+    data = json.loads(report.to_json())
+    for run in data["checks"]:
+        run.pop("seconds", None)
+    data["stats"].pop("engine", None)
+    return data
+
+
+def assert_same(left: ftqa.Report, right: ftqa.Report) -> None:
+    one, other = comparable(left), comparable(right)
+    for key in sorted(set(one) | set(other)):
+        assert one.get(key) == other.get(key), f"reports differ in {key!r}"
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("generated") / "chat.jsonl"
+    subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "benchmarks" / "generate.py"),
+            "--rows",
+            "3000",
+            "--seed",
+            "7",
+            "--out",
+            str(out),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    return out
+
+
+def hostile_files() -> list[str]:
+    files = []
+    for name in HOSTILE_DIRS:
+        for path in sorted((DATA / name).rglob("*")):
+            if path.is_file() and path.name.endswith(SUFFIXES) and "expected" not in path.name:
+                files.append(str(path))
+    return files
+
+
+def _pair(paths: Any, **options: Any) -> tuple[ftqa.Report, ftqa.Report]:
+    local = ftqa.check(paths, executor="local", cache=False, **options)
+    chunked = ProcessExecutor(2, chunk_bytes=64 << 10)  # many chunks per file
+    process = ftqa.check(paths, executor=chunked, cache=False, **options)
+    assert process.stats["engine"]["executor"] == "process"
+    assert "note" not in process.stats["engine"], process.stats["engine"]
+    return local, process
+
+
+def test_generated_dataset_same_report_on_every_executor(generated: Path):
+    local, process = _pair(str(generated), examples=True)
+    assert local.findings, "the generator plants defects"
+    assert_same(local, process)
+    assert local.examples.equals(process.examples)
+
+
+def test_hostile_fixtures_same_report_on_every_executor():
+    files = hostile_files()
+    assert len(files) > 50
+    local, process = _pair(files)
+    assert_same(local, process)
+
+
+@pytest.mark.skipif(not SHARED.is_dir(), reason="shared/data is beside the checkout only")
+def test_public_datasets_same_report_on_every_executor():
+    files = [str(path) for path in sorted(SHARED.iterdir()) if path.suffix in SUFFIXES]
+    local, process = _pair(files)
+    assert_same(local, process)
+
+
+def test_validation_and_reference_files_are_mapped_by_workers_too(generated: Path):
+    reference = DATA / "train_test_leakage"
+    references = [str(p) for p in sorted(reference.rglob("*.jsonl"))][:2]
+    local, process = _pair(str(generated), validation=str(generated), reference=references)
+    assert_same(local, process)
+
+
+def test_cold_and_warm_row_cache_give_the_same_report(generated: Path, tmp_path: Path):
+    folder = tmp_path / "cache"
+    cold = ftqa.check(str(generated), cache=folder, executor="local")
+    assert (folder / "rows.sqlite3").is_file()
+    warm = ftqa.check(str(generated), cache=folder, executor="local")
+    uncached = ftqa.check(str(generated), cache=False, executor="local")
+    assert_same(cold, uncached)
+    assert_same(warm, uncached)
+    assert warm.stats["engine"]["cache"]["hits"] > 0
+
+
+def test_a_small_edit_maps_only_the_changed_rows(generated: Path, tmp_path: Path):
+    folder = tmp_path / "cache"
+    work = tmp_path / "data.jsonl"
+    lines = generated.read_bytes().splitlines(keepends=True)
+    work.write_bytes(b"".join(lines))
+    ftqa.check(str(work), cache=folder, executor="local")
+    lines[10] = (
+        b'{"messages": [{"role": "user", "content": "edited"}, '
+        b'{"role": "assistant", "content": "changed"}]}\n'
+    )
+    lines.insert(20, lines[30])  # an inserted row moves every later row down one line
+    work.write_bytes(b"".join(lines))
+    warm = ftqa.check(str(work), cache=folder, executor="local")
+    assert warm.stats["engine"]["cache"]["misses"] <= 3
+    assert_same(warm, ftqa.check(str(work), cache=False, executor="local"))
