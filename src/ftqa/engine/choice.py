@@ -10,7 +10,7 @@ from ftqa.engine.inputs import Inputs
 from ftqa.engine.local import LocalExecutor
 from ftqa.engine.plan import RunPlan
 from ftqa.engine.pool import cpus
-from ftqa.engine.process import ProcessExecutor
+from ftqa.engine.process import ProcessExecutor, readable_elsewhere
 from ftqa.errors import ConfigError
 
 AUTO_PROCESS_BYTES = 32 << 20
@@ -35,7 +35,7 @@ def choose(executor: Any, settings: Settings, inputs: Inputs, plan: RunPlan) -> 
         raise ConfigError(f"unknown executor {name!r}: use one of {', '.join(NAMES)}")
     sources = [source for _, group in inputs.splits() for source in group]
     size = sum(source.size or 0 for source in sources)
-    readable_again = all(source.limits is not None for source in sources)
+    readable_again = all(readable_elsewhere(source) for source in sources)
     workers = jobs or cpus()
     if plan.pure and readable_again and size >= AUTO_PROCESS_BYTES and workers >= 2:
         return ProcessExecutor(workers)

@@ -15,16 +15,16 @@ from dataclasses import dataclass
 
 from ftqa.engine.inputs import Inputs, ProgressHook
 from ftqa.engine.local import LocalExecutor, file_info
-from ftqa.engine.mapping import MappedRow, Mapper
+from ftqa.engine.mapping import Mapper
 from ftqa.engine.plan import RunPlan
 from ftqa.engine.pool import WorkerPool, cpus
 from ftqa.engine.reduction import Reduction
+from ftqa.engine.shift import shifted
 from ftqa.engine.worker import Job, map_job
 from ftqa.errors import InputError
-from ftqa.finding import Finding
 from ftqa.load import Source
 from ftqa.load.chunks import plan_ranges
-from ftqa.rowresult import RowResult
+from ftqa.load.source import GZIP_MAGIC, is_url
 
 CHUNK_BYTES = 8 << 20
 MIN_CHUNK_BYTES = 256 << 10
@@ -58,7 +58,7 @@ class ProcessExecutor:
         progress: ProgressHook | None,
     ) -> None:
         sources = [source for _, group in inputs.splits() for source in group]
-        if not plan.pure or any(source.limits is None for source in sources):
+        if not plan.pure or not all(readable_elsewhere(source) for source in sources):
             self.note = "mapped in one process: " + (
                 "a checker maps statefully" if not plan.pure else "in-memory rows"
             )
@@ -87,7 +87,7 @@ class ProcessExecutor:
                 assert source.limits is not None
                 first = len(jobs)
                 sha256 = None
-                if source.kind == "jsonl" and not _compressed(source) and (source.size or 0):
+                if chunkable(source):
                     sha256, _, ranges = plan_ranges(source.path, chunk)
                     jobs.extend(Job(split, source.path, source.limits, part) for part in ranges)
                 else:
@@ -119,7 +119,7 @@ class ProcessExecutor:
                 result = local = map_job(self._spare, job)
             if result.refused is not None:
                 raise InputError(*result.refused)
-            reduction.rows(entry.split, entry.source.path, _shifted(result.rows, offset))
+            reduction.rows(entry.split, entry.source.path, shifted(result.rows, offset))
             for checker, error in result.errors:
                 reduction.failed(checker, error)
             for state, seconds in zip(reduction.states, result.seconds, strict=False):
@@ -137,35 +137,14 @@ class ProcessExecutor:
         reduction.file_done(entry.split, file_info(entry.source, offset, formats, sha256), formats)
 
 
-def _compressed(source: Source) -> bool:
+def readable_elsewhere(source: Source) -> bool:
+    """Another process can open it again: a file or URL, not rows in this process's memory."""
+    return source.limits is not None and not source.path.startswith("memory://")
+
+
+def chunkable(source: Source) -> bool:
+    """A local, uncompressed JSON Lines file: cut into byte ranges."""
+    if source.kind != "jsonl" or not source.size or is_url(source.path):
+        return False
     with open(source.path, "rb") as file:
-        return file.read(2) == b"\x1f\x8b"
-
-
-def _shifted(rows: list[MappedRow], offset: int) -> list[MappedRow]:
-    if not offset:
-        return rows
-    for row in rows:
-        if row.row >= 0:
-            row.row += offset
-        row.results = [(index, _moved(result, offset)) for index, result in row.results]
-    return rows
-
-
-def _moved(result: RowResult, offset: int) -> RowResult:
-    if not result.findings:
-        return result
-    return RowResult(
-        [_moved_finding(finding, offset) for finding in result.findings],
-        result.features,
-        result.measures,
-    )
-
-
-def _moved_finding(finding: Finding, offset: int) -> Finding:
-    update: dict[str, object] = {}
-    if finding.row is not None:
-        update["row"] = finding.row + offset
-    if finding.rows is not None:
-        update["rows"] = [row + offset for row in finding.rows]
-    return finding.model_copy(update=update) if update else finding
+        return file.read(2) != GZIP_MAGIC

@@ -112,31 +112,58 @@ def open_path(
     path: str | os.PathLike[str], limits: Limits | None = None, kind: str | None = None
 ) -> Source:
     """A file input. Its kind (jsonl, json, json-object, csv, tsv, parquet) comes from its name
-    and first bytes, unless `kind` says it (reading back a file ftqa wrote)."""
+    and first bytes, unless `kind` says it (reading back a file ftqa wrote). An fsspec URL
+    (`s3://…`, `memory://…`, `file://…`) is read through fsspec (`ftqa.load.remote`)."""
     limits = limits or Limits()
     name = os.fspath(path)
+    if is_url(name):
+        from ftqa.load.remote import open_url
+
+        return open_url(name, limits, kind)
     info = _stat_regular_file(name)
     compressed, head = _sniff(name, limits)
-    kind = kind or _kind(name, head, compressed)
-    source = Source(name, kind, info.st_size, limits)
+    kind = kind or sniff_kind(name, head, compressed)
 
-    def records() -> Iterator[Record]:
+    def opener() -> BinaryIO:
         try:
-            raw = open(name, "rb", buffering=0)  # noqa: SIM115 - closed in finally
+            return open(name, "rb", buffering=0)
         except OSError as error:
             raise InputError(name, error.strerror or str(error)) from error
-        reader = HashingReader(raw)
+
+    return stream_source(name, kind, info.st_size, limits, compressed, opener)
+
+
+def is_url(name: str) -> bool:
+    """An fsspec URL other than a Hugging Face dataset (`hf://`, read by `ftqa.load.hf`)."""
+    scheme, sep, _ = name.partition("://")
+    return bool(sep) and scheme.isidentifier() and scheme.lower() != "hf" and len(scheme) > 1
+
+
+def stream_source(
+    name: str,
+    kind: str,
+    size: int,
+    limits: Limits,
+    compressed: bool,
+    opener: Callable[[], BinaryIO],
+    parquet: Callable[[], Any] | None = None,
+) -> Source:
+    """A source that reads the bytes `opener` gives (hashed, decompressed, bounded)."""
+    source = Source(name, kind, size, limits)
+
+    def records() -> Iterator[Record]:
+        reader = HashingReader(opener())
         source._reader = reader
         stream: Any = BoundedGzip(reader, limits) if compressed else reader
         buffered: BinaryIO = _buffer(stream)
         try:
-            if info.st_size == 0:
+            if size == 0:
                 yield _notice(name, 1, "empty-file", "the file is empty")
                 return
             if kind == "parquet":
                 while buffered.read(1 << 20):
                     pass
-                yield from _read_parquet(name)
+                yield from _read_parquet(name, parquet() if parquet is not None else name)
                 return
             yield from _read_kind(name, kind, buffered, limits)
             if isinstance(stream, BoundedGzip) and stream.error is not None:
@@ -174,9 +201,9 @@ def _read_kind(path: str, kind: str, stream: BinaryIO, limits: Limits) -> Iterat
         yield from read_csv(path, stream, limits, "\t" if kind == "tsv" else ",")
 
 
-def _read_parquet(path: str) -> Iterator[Record]:
+def _read_parquet(path: str, handle: Any) -> Iterator[Record]:
     try:
-        yield from rows_from_table(path, parquet_batches(path))
+        yield from rows_from_table(path, parquet_batches(handle))
     except Exception as error:  # noqa: BLE001 - pyarrow raises many types on corrupt files
         detail = " ".join(str(error).split())
         yield _notice(path, None, "read-error", f"unreadable Parquet data: {detail}")
@@ -262,7 +289,7 @@ def _refuse_binary(name: str, head: bytes) -> None:
         raise InputError(name, "binary file (contains NUL bytes), not a dataset")
 
 
-def _kind(name: str, head: bytes, compressed: bool) -> str:
+def sniff_kind(name: str, head: bytes, compressed: bool) -> str:
     if head.startswith(PARQUET_MAGIC):
         if compressed:
             raise InputError(name, "gzip-compressed Parquet is not supported; decompress it")

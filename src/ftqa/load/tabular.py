@@ -73,7 +73,8 @@ def rows_from_table(
             row += 1
 
 
-def parquet_batches(path: str) -> Iterator[list[dict[str, Any]]]:
+def parquet_batches(path: Any) -> Iterator[list[dict[str, Any]]]:
+    """Rows of a Parquet file (a path or an open binary file), in batches."""
     import pyarrow.parquet as pq
 
     parquet = pq.ParquetFile(path)
