@@ -56,3 +56,24 @@ def api_env(provider: Provider, monkeypatch: pytest.MonkeyPatch) -> Provider:
     for key, value in environment(provider.port).items():
         monkeypatch.setenv(key, value)
     return provider
+
+
+@pytest.fixture(scope="session")
+def generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """3,000 rows of the planted-defect generator (`benchmarks/generate.py`), seed 7."""
+    out = tmp_path_factory.mktemp("generated") / "chat.jsonl"
+    subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "benchmarks" / "generate.py"),
+            "--rows",
+            "3000",
+            "--seed",
+            "7",
+            "--out",
+            str(out),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    return out

@@ -8,8 +8,6 @@ public datasets in `shared/data` when present, and every hostile-input fixture.
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -38,26 +36,6 @@ def assert_same(left: ftqa.Report, right: ftqa.Report) -> None:
     one, other = comparable(left), comparable(right)
     for key in sorted(set(one) | set(other)):
         assert one.get(key) == other.get(key), f"reports differ in {key!r}"
-
-
-@pytest.fixture(scope="module")
-def generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("generated") / "chat.jsonl"
-    subprocess.run(
-        [
-            sys.executable,
-            str(ROOT / "benchmarks" / "generate.py"),
-            "--rows",
-            "3000",
-            "--seed",
-            "7",
-            "--out",
-            str(out),
-        ],
-        check=True,
-        capture_output=True,
-    )
-    return out
 
 
 def hostile_files() -> list[str]:

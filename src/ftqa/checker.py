@@ -47,6 +47,8 @@ class Rule:
     summary: str
     fix: FixAvailability = "none"
     aggregate: bool = False
+    # Former slugs of the rule, still accepted in `--select`/`--ignore` and configuration.
+    aliases: tuple[str, ...] = ()
 
 
 class Options(BaseModel):
@@ -130,8 +132,10 @@ class Checker:
         if len(set(slugs)) != len(slugs):
             raise TypeError(f"checker {cls.id!r} declares a rule twice")
         cls._rules_by_slug = {rule.slug: rule for rule in cls.rules}
+        cls._rules_by_alias = {alias: rule for rule in cls.rules for alias in rule.aliases}
 
     _rules_by_slug: ClassVar[dict[str, Rule]]
+    _rules_by_alias: ClassVar[dict[str, Rule]] = {}
 
     def __init__(self, options: Options, context: CheckContext) -> None:
         self.options = options

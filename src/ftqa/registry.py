@@ -87,17 +87,29 @@ def _load(point: EntryPoint) -> type[Checker]:
 
 
 def resolve(selector: str) -> list[tuple[str, str]] | None:
-    """The (check, rule) pairs a selector (`check`, `check/rule` or a bare `rule`) names, or
-    None when it names nothing. Only a bare rule name needs every checker imported."""
+    """The (check, rule) pairs a selector (`check`, `check/rule` or a bare `rule`, current slug
+    or a former one) names, or None when it names nothing. Only a bare rule name needs every
+    checker imported."""
     check_id, slash, slug = selector.partition("/")
     if is_checker(check_id):
         cls = load_checker(check_id)
         if not slash:
             return [(check_id, rule.slug) for rule in cls.rules]
-        return [(check_id, slug)] if slug in cls._rules_by_slug else None
+        rule = cls._rules_by_slug.get(slug) or cls._rules_by_alias.get(slug)
+        return [(check_id, rule.slug)] if rule is not None else None
     if slash:
         return None
     return rule_index().get(selector)
+
+
+def canonical(selector: str) -> str:
+    """`selector` with a former rule slug replaced by the rule's current one."""
+    pairs = resolve(selector)
+    check_id, slash, slug = selector.partition("/")
+    if not pairs or len(pairs) != 1 or (not slash and is_checker(check_id)):
+        return selector
+    check, rule = pairs[0]
+    return f"{check}/{rule}" if slash else rule
 
 
 @cache
@@ -110,6 +122,10 @@ def rule_index() -> dict[str, list[tuple[str, str]]]:
         for pair in pairs:
             index[f"{check_id}/{pair[1]}"] = [pair]
             index.setdefault(pair[1], []).append(pair)
+        for alias, rule in cls._rules_by_alias.items():
+            pair = (check_id, rule.slug)
+            index[f"{check_id}/{alias}"] = [pair]
+            index.setdefault(alias, []).append(pair)
     return index
 
 

@@ -29,7 +29,7 @@ from ftqa.finding import Severity
 from ftqa.formats import FORMATS, ReadOptions
 from ftqa.formats.base import DEFAULT_EXTRA_KEYS
 from ftqa.formats.mapping import FieldMap, MappingError, parse_map
-from ftqa.registry import checkers, is_checker, load_checker, resolve
+from ftqa.registry import canonical, checkers, is_checker, load_checker, resolve
 from ftqa.report import ConfigFileInfo, ConfigInfo
 
 # `config=NO_CONFIG` (the CLI's `--no-config`): ftqa's defaults, no file discovered.
@@ -154,6 +154,7 @@ class Settings:
 
     def __post_init__(self) -> None:
         self._validate_selectors()
+        self._rename_former_slugs()
         self._ignored = self._selected_pairs(self.globals.ignore)
         self._selected = (
             None if self.globals.select is None else self._selected_pairs(self.globals.select)
@@ -183,6 +184,20 @@ class Settings:
         for selector in self.globals.severity:
             if is_checker(selector) or resolve(selector) is None:
                 raise ConfigError(f"{self.origin}: severity: unknown rule `{selector}`")
+
+    def _rename_former_slugs(self) -> None:
+        """Former rule slugs (a rule's `aliases`) still work; the settings keep current ones."""
+        glob = self.globals
+        if glob.select is not None:
+            glob.select = [canonical(selector) for selector in glob.select]
+        glob.ignore = [canonical(selector) for selector in glob.ignore]
+        glob.severity = {canonical(key): value for key, value in glob.severity.items()}
+        for check_id, table in self.tables.items():
+            cls = load_checker(check_id)
+            table.severity = {
+                (cls._rules_by_alias[slug].slug if slug in cls._rules_by_alias else slug): level
+                for slug, level in table.severity.items()
+            }
 
     def changes(self) -> list[Change]:
         """How these settings differ from the defaults (see `ftqa.config.changes`)."""
