@@ -327,7 +327,8 @@ def test_token_counts_are_provided_to_every_checker():
     )
     run = RunContext(options={"token_length": options})
     result = checker.map(record, Provided(record, run))
-    assert result is not None and list(result.findings) == []
+    assert result is not None
+    assert list(result.findings) == []
     counts = Provided(record, run)(TOKENS).counts
     profile = get_profile(None)
     count = profile.tokenizer.count
@@ -342,7 +343,8 @@ def test_token_counts_are_provided_to_every_checker():
         "tokens_trainable": counts.trainable,
         "tokens_prompt": counts.total - counts.trainable,
     }
-    assert record.measures == {} and record.cache == {}
+    assert record.measures == {}
+    assert record.cache == {}
     target = token_target(run)
     assert target.profile.name == "gpt-4o-mini-2024-07-18"
     assert target.exact is True
