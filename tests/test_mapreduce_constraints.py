@@ -5,11 +5,16 @@ the owning checkers report."""
 
 from __future__ import annotations
 
-import tomllib
+import sys
 from pathlib import Path
 
 import ftqa
 from map_reduce_replay import checked, replay
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
 
 HERE = Path(__file__).resolve().parent
 DATA = HERE / "data" / "constraints"
