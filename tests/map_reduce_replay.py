@@ -102,9 +102,7 @@ def checked(
     assert status[check_id] == "ran", report.checks
     data = json.loads(report.to_json())
     return {
-        "findings": sorted(
-            (_shown(f) for f in report.findings if f.check == check_id), key=repr
-        ),
+        "findings": sorted((_shown(f) for f in report.findings if f.check == check_id), key=repr),
         "stats": data["stats"].get(check_id, {}),
         "report": report,
     }
