@@ -241,11 +241,28 @@ def test_constraint_on_a_column_no_row_has_is_reported_not_silently_passed(tmp_p
     assert "`label`" in finding["message"]
 
 
-def test_measures_of_an_unselected_checker_are_reported_missing(tmp_path):
-    config = _config(tmp_path, '{ name = "short", check = "response_chars <= 200" }')
+def test_builtin_measures_are_computed_without_their_checker(tmp_path):
+    """constraints computes balance's and token_length's measures itself (the same providers),
+    so a constraint is judged whether or not the checker that reports them runs."""
+    config = _config(
+        tmp_path,
+        '{ name = "short", check = "response_chars <= 40" },\n'
+        '{ name = "fits", check = "tokens_total <= 40" }',
+    )
+    alone = _run(CHAT, config, select="constraints")
+    assert _findings(alone, "constraint-not-evaluated") == []
+    together = _run(CHAT, config, select="constraints,balance,token_length")
+    key = sorted((f["field"], f["line"]) for f in _findings(together))
+    assert sorted((f["field"], f["line"]) for f in _findings(alone)) == key
+    assert {field for field, _ in key} == {"short", "fits"}  # both fire on some rows
+
+
+def test_measures_constraints_cannot_compute_are_reported_missing(tmp_path):
+    config = _config(tmp_path, '{ name = "clean", check = "template_tokens == 0" }')
     report = _run(CHAT, config, select="constraints")
     [finding] = _findings(report, "constraint-not-evaluated")
-    assert "selected" in finding["message"]
+    assert "`template_tokens`" in finding["message"]
+    assert "not available to constraints" in finding["message"]
 
 
 def test_token_constraint_matches_the_examples_table(tmp_path):

@@ -20,9 +20,11 @@ import pytest
 import ftqa
 from conftest import run_cli
 from ftqa.checker import CheckContext
-from ftqa.checks.token_length import TOKENS_KEY, TokenLengthChecker
+from ftqa.checks.token_length import TokenLengthChecker
 from ftqa.errors import ConfigError
 from ftqa.normalize import Normalizer
+from ftqa.providers import Provided, RunContext
+from ftqa.providers.tokens import TOKENS, token_target
 from ftqa.records import Record
 from ftqa.tokens import get_profile
 from ftqa.tokens.stats import iqr_fences, percentile, summary
@@ -309,7 +311,7 @@ def _record(raw: dict, row: int = 0) -> Record:
     return record
 
 
-def test_cache_structure_is_shared_with_later_checkers():
+def test_token_counts_are_provided_to_every_checker():
     options = TokenLengthChecker.Options()
     checker = TokenLengthChecker(options, CheckContext())
     record = _record(
@@ -323,45 +325,47 @@ def test_cache_structure_is_shared_with_later_checkers():
             ]
         }
     )
-    assert list(checker.check_record(record)) == []
-    cached = record.cache[TOKENS_KEY]
-    assert set(cached) == {
-        "model",
-        "exact",
-        "total",
-        "trainable",
-        "prompt",
-        "per_message",
-        "chosen",
-        "rejected",
-        "tools",
-    }
+    run = RunContext(options={"token_length": options})
+    result = checker.map(record, Provided(record, run))
+    assert result is not None
+    assert list(result.findings) == []
+    counts = Provided(record, run)(TOKENS).counts
     profile = get_profile(None)
     count = profile.tokenizer.count
     contents = ["Be brief.", "Hi", "Hello!", "Bye", "Bye."]
-    assert cached["per_message"] == [count(text) for text in contents]
+    assert counts.per_message == [count(text) for text in contents]
     framing = 5 * 3 + sum(count(r) for r in ("system", "user", "assistant", "user", "assistant"))
     framing += 1 + count("ann")  # the name
-    assert cached["total"] == sum(cached["per_message"]) + framing + 3
-    assert cached["trainable"] == count("Hello!")  # the weight-0 reply is not trained on
-    assert cached["prompt"] == cached["total"] - cached["trainable"]
-    assert record.measures == {
-        "tokens_total": cached["total"],
-        "tokens_trainable": cached["trainable"],
-        "tokens_prompt": cached["prompt"],
+    assert counts.total == sum(counts.per_message) + framing + 3
+    assert counts.trainable == count("Hello!")  # the weight-0 reply is not trained on
+    assert result.measures == {
+        "tokens_total": counts.total,
+        "tokens_trainable": counts.trainable,
+        "tokens_prompt": counts.total - counts.trainable,
     }
-    assert cached["model"] == "gpt-4o-mini-2024-07-18"
-    assert cached["exact"] is True
+    assert record.measures == {}
+    assert record.cache == {}
+    target = token_target(run)
+    assert target.profile.name == "gpt-4o-mini-2024-07-18"
+    assert target.exact is True
 
 
 def test_other_formats():
     checker = TokenLengthChecker(TokenLengthChecker.Options(), CheckContext())
+    run = RunContext(options={"token_length": checker.options})
     count = get_profile(None).tokenizer.count
 
     def counted(raw: dict) -> dict:
         record = _record(raw)
-        list(checker.check_record(record))
-        return record.cache[TOKENS_KEY]
+        checker.map(record, Provided(record, run))
+        counts = Provided(record, run)(TOKENS).counts
+        return {
+            "total": counts.total,
+            "trainable": counts.trainable,
+            "chosen": counts.chosen,
+            "rejected": counts.rejected,
+            "tools": counts.tools,
+        }
 
     # plain prompt/completion: no chat framing
     completion = counted({"prompt": "Translate: chat", "completion": " cat"})

@@ -11,8 +11,10 @@ per-row measures.
 Per row it keeps a few counters and one int (the response length); no text beyond the first
 characters of at most `MAX_EXCERPTS` distinct system prompts.
 
-Modules: `options` (rules, options, limits), `language` (the language guess), `rows` (what a row
-is measured by), `distribution`, `findings` and `statistics` (mixins of the checker), and
+Per-row measures come from providers (`ftqa.providers.measures`: language, category, responses;
+`ftqa.providers.tokens`: response tokens when `token_length` is in the run), shared with
+`constraints`. Modules: `options` (rules, options, limits), `language` (names the language
+guess), `distribution`, `findings` and `statistics` (mixins of the checker), and
 `checker` (the class that joins them).
 """
 
@@ -29,7 +31,6 @@ from ftqa.checks.balance.options import (
     RULES,
     BalanceOptions,
 )
-from ftqa.checks.balance.rows import TOKENS_CACHE_KEY
 from ftqa.checks.balance.statistics import CHAR_BUCKETS, LANGUAGE_METHOD, TOKEN_BUCKETS
 
 __all__ = [
@@ -44,7 +45,6 @@ __all__ = [
     "PROMPT_EXCERPT",
     "REFUSAL_WINDOW",
     "RULES",
-    "TOKENS_CACHE_KEY",
     "TOKEN_BUCKETS",
     "BalanceChecker",
     "BalanceOptions",

@@ -6,6 +6,13 @@ from pydantic import Field, field_validator
 
 from ftqa.checker import Options, Rule
 from ftqa.finding import Severity
+from ftqa.providers.measures import (
+    DEFAULT_CATEGORY_KEYS,
+    DEFAULT_LANGUAGE_KEYS,
+    DEFAULT_REFUSAL_PHRASES,
+    REFUSAL_WINDOW,
+    fold,
+)
 
 W, INFO = Severity.WARNING, Severity.INFO
 
@@ -18,38 +25,6 @@ RULES = (
     Rule("refusal-heavy", W, "A large share of responses are refusals."),
     Rule("small-dataset", INFO, "Fewer examples than a first fine-tuning round usually needs."),
 )
-
-# Phrases that mark a response as a refusal when they occur in its first REFUSAL_WINDOW
-# characters (case-insensitive, curly apostrophes read as straight ones). Deliberately specific:
-# a support answer that starts "I'm sorry, but I can't find that invoice" is not a refusal.
-DEFAULT_REFUSAL_PHRASES = (
-    "i can't help with",
-    "i cannot help with",
-    "i can't assist with",
-    "i cannot assist with",
-    "i can't provide",
-    "i cannot provide",
-    "i can't comply",
-    "i cannot comply",
-    "i can't do that",
-    "i cannot do that",
-    "i won't be able to help",
-    "i won't help",
-    "i will not help",
-    "i'm not able to help",
-    "i am not able to help",
-    "i'm unable to help",
-    "i am unable to help",
-    "i'm unable to assist",
-    "i am unable to assist",
-    "i must decline",
-    "i'm not comfortable",
-    "as an ai language model",
-    "as an ai, i cannot",
-    "against my guidelines",
-    "against my programming",
-)
-REFUSAL_WINDOW = 300
 
 
 NO_SYSTEM_PROMPT = "(none)"
@@ -75,12 +50,12 @@ class BalanceOptions(Options):
     )
     min_class_count: int = Field(10, ge=1, description="Warn about labels with fewer examples.")
     category_keys: list[str] = Field(
-        default_factory=lambda: ["category", "task", "source"],
+        default_factory=lambda: list(DEFAULT_CATEGORY_KEYS),
         description="Row keys tried in order for the task/category; dots reach into objects "
         "(`metadata.category`).",
     )
     language_keys: list[str] = Field(
-        default_factory=lambda: ["language", "lang"],
+        default_factory=lambda: list(DEFAULT_LANGUAGE_KEYS),
         description="Row keys that declare the language; the heuristic guesses the rest.",
     )
     max_refusal_share: float = Field(
@@ -112,5 +87,6 @@ class BalanceOptions(Options):
         return cleaned
 
 
-def _fold(text: str) -> str:
-    return text.lower().replace("\u2019", "'").replace("\u2018", "'")
+_fold = fold
+
+__all__ = ["DEFAULT_REFUSAL_PHRASES", "REFUSAL_WINDOW", "RULES", "BalanceOptions", "_fold"]

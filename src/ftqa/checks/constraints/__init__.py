@@ -11,8 +11,8 @@ rules = [
 
 Each `check` is an expression over the columns of the per-example table (`report.examples`):
 the fixed columns (`split`, `file`, `row`, `line`, `format`, `turns`, `label`) and the
-measures earlier checkers put on each row (`tokens_total`, `language`, ...). The expression
-language is deliberately tiny and parsed here, never evaluated as Python:
+measures built-in checkers report (`tokens_total`, `language`, ...; see `columns`). The
+expression language is deliberately tiny and parsed here, never evaluated as Python:
 
     expression := conjunction ("or" conjunction)*
     conjunction := term ("and" term)*
@@ -25,8 +25,9 @@ A row whose column is empty (null) is not judged by a comparison on that column 
 logic, as in SQL), except by `== null` / `!= null`, which test exactly that.
 
 Each constraint becomes one pandera check; rows are validated lazily (`lazy=True`) in chunks of
-`chunk-rows` as they stream past, keeping only the violations. This checker runs after every
-other one (`order = 1000`), so it sees every measure.
+`chunk-rows` as they stream past (in `reduce`), keeping only the violations. `map` computes
+each row's columns through the same providers as the checkers that report them, so it depends
+on no other checker running.
 
 Modules: `columns` (what expressions may read), `expression` (the parser), `evaluation` (over a
 chunk of rows), `options`, and `checker` (the class that joins them).

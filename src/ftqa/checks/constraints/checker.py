@@ -1,5 +1,5 @@
-"""The `constraints` checker class: rows buffered in chunks, each constraint one pandera check,
-one finding per violating row."""
+"""The `constraints` checker class: `map` reads each row's columns (`columns`), `reduce` buffers
+them in chunks, each constraint one pandera check, one finding per violating row."""
 
 from __future__ import annotations
 
@@ -10,12 +10,17 @@ from dataclasses import dataclass
 from typing import Any
 
 from ftqa.checker import CheckContext, Checker, Rule
-from ftqa.checks.constraints.columns import FIXED_COLUMNS, _column
+from ftqa.checks.constraints.columns import FIXED_COLUMNS, MEASURED, _column
 from ftqa.checks.constraints.evaluation import _evaluate
 from ftqa.checks.constraints.expression import columns_of, parse
 from ftqa.checks.constraints.options import ConstraintsOptions
 from ftqa.finding import Finding, Severity
+from ftqa.outbound import outbound
+from ftqa.providers import Provided
+from ftqa.providers.measures import CATEGORY, LANGUAGE, RESPONSES, SYSTEM_PROMPT
+from ftqa.providers.tokens import TOKENS
 from ftqa.records import Record
+from ftqa.rowresult import RowKey, RowResult
 
 MAX_VALUE_CHARS = 60
 
@@ -55,7 +60,9 @@ class ConstraintsChecker(Checker):
         ),
     )
     Options = ConstraintsOptions
-    order = 1000
+    version = "2"
+    needs = (TOKENS, LANGUAGE, CATEGORY, RESPONSES, SYSTEM_PROMPT)
+    pure_map = True
     options: ConstraintsOptions
 
     def __init__(self, options: ConstraintsOptions, context: CheckContext) -> None:
@@ -69,22 +76,35 @@ class ConstraintsChecker(Checker):
         self._evaluated = [0] * len(self._nodes)
         self._violations: list[_Violation] = []
         self._schema: Any = None
+        self._unmeasured = {
+            column
+            for column in self._needed
+            if column not in MEASURED and column not in FIXED_COLUMNS
+        }
 
-    def check_record(self, record: Record) -> Iterator[Finding]:
+    def map(self, record: Record, provided: Provided) -> RowResult | None:
         if not self._nodes:
-            return iter(())
+            return None
+        values: list[Any] = []
         for column in self._needed:
-            value = _column(record, column)
-            if value is not None:
-                self._present.add(column)
-                if isinstance(value, str) and not value.isascii():
+            value = _column(record, column, provided)
+            if isinstance(value, str) and column not in ("split", "file", "format"):
+                # Features leave the process: dataset text is masked like any other output.
+                value = outbound(value)
+                if not value.isascii():
                     # pandas/pandera cannot encode lone surrogates (invalid text anyway)
                     value = _SURROGATES.sub("\ufffd", value)
+            values.append(value)
+        return RowResult(features=values)
+
+    def reduce(self, key: RowKey, features: Any) -> None:
+        for column, value in zip(self._needed, features, strict=True):
+            if value is not None:
+                self._present.add(column)
             self._buffer[column].append(value)
-        self._where.append((record.file, record.row, record.line))
+        self._where.append((key.file, key.row, key.line))
         if len(self._where) >= self.options.chunk_rows:
             self._validate()
-        return iter(())
 
     def finish(self) -> Iterator[Finding]:
         if self._where:
@@ -111,8 +131,12 @@ class ConstraintsChecker(Checker):
                 reason = "every row has an empty value in one of its columns"
             else:
                 reason = f"no row has a value for {', '.join(f'`{c}`' for c in absent)}"
-                if any(column not in FIXED_COLUMNS for column in absent):
-                    reason += " (is the checker that measures it selected?)"
+                unknown = [column for column in absent if column in self._unmeasured]
+                if unknown:
+                    reason += (
+                        f" ({', '.join(f'`{c}`' for c in unknown)}: measured by another "
+                        "checker and not available to constraints)"
+                    )
             yield self.finding(
                 "constraint-not-evaluated",
                 f"constraint `{rule.name}` was not checked on any row: {reason}",

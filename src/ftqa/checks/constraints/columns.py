@@ -1,10 +1,21 @@
-"""The columns expressions may read: the fixed columns of the per-example table, the measures
-built-in checkers put on rows, and how a record gives each."""
+"""The columns expressions may read: the fixed columns of the per-example table and the
+measures built-in checkers report, and how a row gives each.
+
+Constraints computes every built-in measure itself through the providers that the checker
+owning the measure uses (`ftqa.providers.tokens`, `ftqa.providers.measures`), following that
+checker's options from the run, so a constraint is judged on the same value the examples table
+shows whichever checkers run. Measures no provider computes yet (`template_tokens`) and
+plugin measures (`extra-columns`) are empty here.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
+from ftqa.providers import Provided
+from ftqa.providers.measures import CATEGORY, LANGUAGE, RESPONSES, SYSTEM_PROMPT
+from ftqa.providers.tokens import tokens_if_known
 from ftqa.records import Record
 
 FIXED_COLUMNS = ("split", "file", "row", "line", "format", "turns", "label")
@@ -26,7 +37,51 @@ BUILTIN_MEASURES = (
 KNOWN_COLUMNS = FIXED_COLUMNS + BUILTIN_MEASURES
 
 
-def _column(record: Record, column: str) -> Any:
+def _tokens(part: str) -> Callable[[Provided], Any]:
+    def value(provided: Provided) -> Any:
+        if provided.record.format is None:
+            return None
+        counted = tokens_if_known(provided)
+        if counted is None:
+            return None
+        counts = counted.counts
+        if part == "total":
+            return counts.total
+        if part == "trainable":
+            return counts.trainable
+        return counts.total - counts.trainable
+
+    return value
+
+
+def _formatted(read: Callable[[Provided], Any]) -> Callable[[Provided], Any]:
+    """`balance` measures rows of a known format only."""
+    return lambda provided: None if provided.record.format is None else read(provided)
+
+
+def _response(read: Callable[[Any], Any]) -> Callable[[Provided], Any]:
+    def value(provided: Provided) -> Any:
+        replies = provided(RESPONSES)
+        return None if replies is None else read(replies)
+
+    return value
+
+
+MEASURED: dict[str, Callable[[Provided], Any]] = {
+    "tokens_total": _tokens("total"),
+    "tokens_trainable": _tokens("trainable"),
+    "tokens_prompt": _tokens("prompt"),
+    "language": _formatted(lambda provided: provided(LANGUAGE)[0]),
+    "category": _formatted(lambda provided: provided(CATEGORY)[0]),
+    "template_variant": _response(lambda replies: replies.variant),
+    "response_chars": _response(lambda replies: replies.chars),
+    "refusal": _response(lambda replies: replies.refusal is not None),
+    "tool_use": _response(lambda replies: replies.tool_use),
+    "system_prompt": lambda provided: provided(SYSTEM_PROMPT),
+}
+
+
+def _column(record: Record, column: str, provided: Provided) -> Any:
     if column == "split":
         return record.split
     if column == "file":
@@ -41,4 +96,5 @@ def _column(record: Record, column: str) -> Any:
         return len(record.messages) if record.format else None
     if column == "label":
         return record.label
-    return record.measures.get(column)
+    measure = MEASURED.get(column)
+    return measure(provided) if measure is not None else None

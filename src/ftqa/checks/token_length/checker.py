@@ -1,66 +1,57 @@
 """The `token_length` checker: examples over the target model's limit, length outliers, and
 the token totals behind the cost estimate and hyperparameter advice.
 
-Each row is tokenized once with the target model's tokenizer (`ftqa.tokens`: verified tiktoken
-vocabularies, offline). The counts are shared with later checkers through
-`record.cache["tokens"]`, a dict:
+Each row is tokenized once with the target model's tokenizer through the `TOKENS` provider
+(`ftqa.providers.tokens`: verified tiktoken vocabularies, offline), whose counts `balance` and
+`constraints` share. `map` reports the row's own findings and puts `tokens_total`,
+`tokens_trainable` and `tokens_prompt` in the row's measures; its features are small integers
+(`TokenFeatures`) from which `reduce` keeps per-row totals in arrays for the dataset-wide
+statistics, outliers and the cost estimate.
 
-    {
-        "model": str,            # profile name
-        "exact": bool,           # False when counts are an estimate (no verified vocabulary,
-                                 # or another model's tokenizer for an unknown model)
-        "total": int,            # tokens of the example as the model sees it, chat overhead
-                                 # included (preference pairs: prompt plus the longer response)
-        "trainable": int,        # tokens the model is trained to write: assistant turns with
-                                 # weight != 0, the completion, the longer preference response,
-                                 # the classification label
-        "prompt": int,           # total - trainable
-        "per_message": [int],    # content + tool-call tokens of each of record.messages
-        "chosen": int | None,    # preference pairs: content tokens of each response, else None
-        "rejected": int | None,
-        "tools": int,            # tokens of the declared tool definitions (0 when none)
-    }
-
-and `record.measures` gets `tokens_total`, `tokens_trainable` and `tokens_prompt`. Only small
-per-row integers are kept for the dataset-wide statistics, outliers and the cost estimate.
+Other tokenizers' totals (for the cost range) are counted in `map` on rows that may be sampled
+(the first SAMPLE_ALL rows of a file, then every SAMPLE_EVERY-th, at most SAMPLE_MAX per file);
+`reduce` keeps those of the first SAMPLE_MAX sampled rows of the run, in row order, until about
+SAMPLE_TOKENS target tokens.
 """
 
 from __future__ import annotations
 
 from array import array
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from ftqa.checker import CheckContext, Checker, Options, Rule
-from ftqa.checks.token_length.counting import (
-    RowCounter,
-    RowCounts,
-    declared_tools,
-    only_special,
-    over_limit_message,
-    trainable_kept,
-)
 from ftqa.checks.token_length.options import TokenLengthOptions
-from ftqa.checks.token_length.report import TokenReport
-from ftqa.checks.token_length.target import Refusals, resolve_target
-from ftqa.checks.token_length.template_counting import TemplateError, count_with_template
+from ftqa.checks.token_length.report import TokenReport, other_counters
+from ftqa.checks.token_length.target import Refusals
 from ftqa.finding import Finding, Severity
+from ftqa.outbound import outbound
+from ftqa.providers import Provided
+from ftqa.providers.tokens import TOKENS, RowTokens, TokenTarget, token_target
 from ftqa.records import Message, Record
+from ftqa.rowresult import RowKey, RowResult
 from ftqa.tokens import Profile
+from ftqa.tokens.rows import RowCounts, only_special, over_limit_message, trainable_kept
 from ftqa.tokens.stats import iqr_fences, percentile
+from ftqa.tokens.target import resolve_target
 
 E, W, INFO = Severity.ERROR, Severity.WARNING, Severity.INFO
-
-TOKENS_KEY = "tokens"
 
 # Format problems that already explain why a row has nothing to train on.
 EXPLAINED = frozenset({"nothing-to-learn", "missing-assistant-message", "empty-content"})
 # Rows sampled to scale counts to profiles with another tokenizer (for the cost range).
-# The other tokenizers count these sampled rows once, at the end (bounded: at most SAMPLE_MAX
-# rows and about SAMPLE_TOKENS tokens of text are kept).
 SAMPLE_ALL = 200  # the first rows of each file, then every SAMPLE_EVERY-th
 SAMPLE_EVERY = 100
 SAMPLE_MAX = 1000
 SAMPLE_TOKENS = 1_000_000
+# A file's rows past this one are never among its first SAMPLE_MAX sampled rows.
+SAMPLE_LAST_ROW = SAMPLE_ALL + SAMPLE_EVERY * (SAMPLE_MAX - SAMPLE_ALL)
+
+OVER, NEAR = 1, 2  # the limit status of a row in its features
+
+# Features of one row: (total, trainable, limit status, other tokenizers' totals by profile
+# name when the row may be sampled, the chat template's refusal when it refused the row).
+TokenFeatures = tuple[int, int, int, "dict[str, int] | None", "str | None"]
 
 
 RULES = (
@@ -82,13 +73,18 @@ RULES = (
 )
 
 
+def may_be_sampled(row: int) -> bool:
+    return row < SAMPLE_ALL or (row % SAMPLE_EVERY == 0 and row < SAMPLE_LAST_ROW)
+
+
 class TokenLengthChecker(TokenReport, Checker):
     id = "token_length"
     summary = "Examples over the target model's token limit, length outliers, token totals."
     rules = RULES
     Options = TokenLengthOptions
-    version = "1"
-    order = 20
+    version = "2"
+    needs = (TOKENS,)
+    pure_map = True
 
     options: TokenLengthOptions
 
@@ -97,8 +93,6 @@ class TokenLengthChecker(TokenReport, Checker):
         self._profile: Profile | None = None
         self._estimated: str | None = None
         self._refusals = Refusals()
-        self._counter: RowCounter | None = None
-        self._others: list[tuple[Profile, RowCounter]] | None = None
         self._files: dict[str, int] = {}
         self._file_names: list[str] = []
         # Per training row: token counts and where the row is (file index, row, line).
@@ -115,11 +109,8 @@ class TokenLengthChecker(TokenReport, Checker):
         self._fences: tuple[float, float, float, float] | None = None
         # Sampled rows: target total and each other profile's total, for the cost range.
         self._sample_target = 0
-        self._sample_other: dict[str, int] | None = None
-        self._sample: list[Record] = []
+        self._sample_other: dict[str, int] = {}
         self._sampled = 0
-        self._special_starts: frozenset[str] | None = None
-        self._near_from: float | None = None  # totals from here on get limit findings
 
     # -- profile -------------------------------------------------------------------------
 
@@ -131,146 +122,154 @@ class TokenLengthChecker(TokenReport, Checker):
             )
         return self._profile
 
-    @property
-    def limit(self) -> int | None:
+    def _limit(self, profile: Profile) -> int | None:
         if self.options.max_tokens is not None:
             return self.options.max_tokens
-        return self.profile.max_tokens
+        return profile.max_tokens
 
-    def _limit_name(self, limit: int) -> str:
+    @property
+    def limit(self) -> int | None:
+        return self._limit(self.profile)
+
+    def _limit_name(self, limit: int, profile: Profile) -> str:
         if self.options.max_tokens is not None:
             return f"{limit:,}-token limit (token_length max-tokens)"
-        return f"{limit:,}-token limit of {self.profile.name}"
+        return f"{limit:,}-token limit of {profile.name}"
 
-    def _target(self) -> RowCounter:
-        if self._counter is None:
-            self._counter = RowCounter(self.profile)
-            limit = self.limit
-            if limit is not None:
-                self._near_from = limit * (1 - self.options.near_limit_fraction)
-        return self._counter
+    # -- per row ---------------------------------------------------------------------------
 
-    def check_record(self, record: Record) -> Iterable[Finding]:
+    def map(self, record: Record, provided: Provided) -> RowResult | None:
         if record.format is None or record.split == "reference":
-            return ()
-        counter = self._counter or self._target()
-        counts = self._count(record, counter)
+            return None
+        tokens: RowTokens | None = provided(TOKENS)
+        if tokens is None:
+            return None
+        target = token_target(provided.run)
+        counts = tokens.counts
         total = counts.total
         trainable = counts.trainable
-        prompt = total - trainable
-        record.cache[TOKENS_KEY] = {
-            "model": counter.name,
-            "exact": counter.exact and self._estimated is None,
-            "total": total,
-            "trainable": trainable,
-            "prompt": prompt,
-            "per_message": counts.per_message,
-            "chosen": counts.chosen,
-            "rejected": counts.rejected,
-            "tools": counts.tools,
+        measures = {
+            "tokens_total": total,
+            "tokens_trainable": trainable,
+            "tokens_prompt": total - trainable,
         }
-        measures = record.measures
-        measures["tokens_total"] = total
-        measures["tokens_trainable"] = trainable
-        measures["tokens_prompt"] = prompt
-        if record.split == "train":
-            self._keep(record, counts)
-        else:
+        others = None
+        if record.split == "train" and may_be_sampled(record.row):
+            counters = provided.run.once(
+                "token_length.other_counters", lambda: other_counters(target.profile)
+            )
+            others = {profile.name: counter.row(record).total for profile, counter in counters}
+        refused = outbound(tokens.refused) if tokens.refused is not None else None
+        limit = self._limit(target.profile)
+        status = 0
+        findings: list[Finding] = []
+        empty = self._empty_reply(record, counts, target)
+        near_from = None if limit is None else limit * (1 - self.options.near_limit_fraction)
+        if empty is not None or not trainable or (near_from is not None and total >= near_from):
+            status = self._limit_findings(
+                record, counts, limit, target.profile, empty is not None, findings
+            )
+            if empty is not None:
+                findings.append(empty)
+        features: TokenFeatures = (total, trainable, status, others, refused)
+        return RowResult(findings, features, measures)
+
+    def reduce(self, key: RowKey, features: Any) -> None:
+        total, trainable, status, others, refused = features
+        if self.profile.model_path is not None:
+            self._refusals.saw(key.file)
+            if refused is not None:
+                self._refusals.add(key.file, key.row, key.line, refused)
+        if status == OVER:
+            self._over += 1
+        elif status == NEAR:
+            self._near += 1
+        if key.split != "train":
             self._validation_rows += 1
             self._validation_tokens += total
-        empty = self._empty_reply(record, counts)
-        near = self._near_from
-        if empty is None and trainable and (near is None or total < near):
-            return ()  # the common case: nothing to report
-        findings = list(self._limit_findings(record, counts, explained=empty is not None))
-        if empty is not None:
-            findings.append(empty)
-        return findings
-
-    def _count(self, record: Record, counter: RowCounter) -> RowCounts:
-        if self.profile.model_path is None:
-            return counter.row(record)
-        self._refusals.saw(record)
-        try:
-            return count_with_template(self.profile.local_model, record)
-        except TemplateError as error:
-            self._refusals.add(record, str(error))
-            return counter.row(record)  # its content alone, for the totals
-
-    def _keep(self, record: Record, counts: RowCounts) -> None:
-        index = self._files.get(record.file)
+            return
+        index = self._files.get(key.file)
         if index is None:
-            index = self._files[record.file] = len(self._file_names)
-            self._file_names.append(record.file)
-        self._total.append(counts.total)
-        self._trainable.append(counts.trainable)
+            index = self._files[key.file] = len(self._file_names)
+            self._file_names.append(key.file)
+        self._total.append(total)
+        self._trainable.append(trainable)
         self._where_file.append(index)
-        self._where_row.append(record.row)
-        self._where_line.append(record.line if record.line is not None else -1)
-        sampled = record.row < SAMPLE_ALL or record.row % SAMPLE_EVERY == 0
-        if sampled and self._sampled < SAMPLE_MAX and self._sample_target < SAMPLE_TOKENS:
+        self._where_row.append(key.row)
+        self._where_line.append(key.line if key.line is not None else -1)
+        sampled = key.row < SAMPLE_ALL or key.row % SAMPLE_EVERY == 0
+        if (
+            sampled
+            and others is not None
+            and self._sampled < SAMPLE_MAX
+            and self._sample_target < SAMPLE_TOKENS
+        ):
             self._sampled += 1
-            self._sample_target += counts.total
-            self._sample.append(
-                Record(
-                    file=record.file,
-                    row=record.row,
-                    line=record.line,
-                    raw=declared_tools(record.raw),
-                    format=record.format,
-                    messages=record.messages,
-                    chosen=record.chosen,
-                    rejected=record.rejected,
-                    text=record.text,
-                    label=record.label,
-                )
-            )
+            self._sample_target += total
+            for name, other in others.items():
+                self._sample_other[name] = self._sample_other.get(name, 0) + other
 
     def _limit_findings(
-        self, record: Record, counts: RowCounts, explained: bool
-    ) -> Iterator[Finding]:
-        limit = self.limit
+        self,
+        record: Record,
+        counts: RowCounts,
+        limit: int | None,
+        profile: Profile,
+        explained: bool,
+        out: list[Finding],
+    ) -> int:
+        """Append the row's limit findings to `out`; return its limit status."""
+        status = 0
         kept = counts.trainable
         if limit is not None and counts.total > limit:
-            self._over += 1
+            status = OVER
             kept = trainable_kept(counts.segments, limit, self.options.truncation)
-            yield self._over_limit(record, counts, limit, kept)
+            out.append(self._over_limit(record, counts, limit, kept, profile))
         elif limit is not None and counts.total >= limit * (1 - self.options.near_limit_fraction):
-            self._near += 1
+            status = NEAR
             room = limit - counts.total
             position = f"{room:,} below the" if room else "exactly at the"
-            yield self.finding(
-                "near-token-limit",
-                f"{counts.total:,} tokens, {position} {self._limit_name(limit)}: a small "
-                "edit, a longer system prompt or another tokenizer version will push it over",
-                record,
+            out.append(
+                self.finding(
+                    "near-token-limit",
+                    f"{counts.total:,} tokens, {position} {self._limit_name(limit, profile)}: a "
+                    "small edit, a longer system prompt or another tokenizer version will push "
+                    "it over",
+                    record,
+                )
             )
         if kept == 0:
-            if counts.trainable > 0:
-                yield self.finding(
-                    "no-trainable-tokens",
-                    f"all {counts.trainable:,} trainable tokens lie beyond the "
-                    f"{self._limit_name(limit)} when the example is cut from the "
-                    f"{self.options.truncation}: it would teach "
-                    "nothing and still be billed",
-                    record,
-                    fix="shorten the prompt so the reply fits, or split the example",
+            if limit is not None and counts.trainable > 0:
+                out.append(
+                    self.finding(
+                        "no-trainable-tokens",
+                        f"all {counts.trainable:,} trainable tokens lie beyond the "
+                        f"{self._limit_name(limit, profile)} when the example is cut from the "
+                        f"{self.options.truncation}: it would teach nothing and still be billed",
+                        record,
+                        fix="shorten the prompt so the reply fits, or split the example",
+                    )
                 )
             elif not (
                 explained
                 or record.tabular
                 or any(problem.rule in EXPLAINED for problem in record.problems)
             ):
-                yield self.finding(
-                    "no-trainable-tokens",
-                    "the example has no trainable token (no assistant turn with weight other "
-                    "than 0 has any content): it teaches nothing and is still billed",
-                    record,
+                out.append(
+                    self.finding(
+                        "no-trainable-tokens",
+                        "the example has no trainable token (no assistant turn with weight "
+                        "other than 0 has any content): it teaches nothing and is still billed",
+                        record,
+                    )
                 )
+        return status
 
-    def _over_limit(self, record: Record, counts: RowCounts, limit: int, kept: int) -> Finding:
+    def _over_limit(
+        self, record: Record, counts: RowCounts, limit: int, kept: int, profile: Profile
+    ) -> Finding:
         message, first = over_limit_message(
-            counts, limit, self._limit_name(limit), self.options.truncation == "end", kept
+            counts, limit, self._limit_name(limit, profile), self.options.truncation == "end", kept
         )
         return self.finding(
             "over-token-limit",
@@ -280,14 +279,14 @@ class TokenLengthChecker(TokenReport, Checker):
             fix=f"shorten or split the example to at most {limit:,} tokens",
         )
 
-    def _empty_reply(self, record: Record, counts: RowCounts) -> Finding | None:
+    def _empty_reply(
+        self, record: Record, counts: RowCounts, target: TokenTarget
+    ) -> Finding | None:
         """A trainable turn with text but no content tokens once tokenized."""
         if record.format == "classification":
             return None
-        specials = self.profile.special_tokens
-        starts = self._special_starts
-        if starts is None:
-            starts = self._special_starts = frozenset(token[:1] for token in specials)
+        specials = target.profile.special_tokens
+        starts = target.special_starts
         candidates: list[tuple[Message, int]] = []
         if record.chosen is None and record.rejected is None:
             for message, tokens in zip(record.messages, counts.per_message, strict=False):
@@ -312,7 +311,7 @@ class TokenLengthChecker(TokenReport, Checker):
                 what = "no tokens at all" if tokens == 0 else "only special tokens"
                 return self.finding(
                     "completion-empty-after-tokenization",
-                    f"the reply's text yields {what} under {self.profile.name}'s tokenizer: "
+                    f"the reply's text yields {what} under {target.profile.name}'s tokenizer: "
                     "a trainer treats it as an empty reply (or as control tokens)",
                     record,
                     field=message.field,

@@ -7,12 +7,24 @@ import dataclasses
 from array import array
 from typing import Any
 
-from ftqa.checks.token_length.counting import RowCounter
-from ftqa.records import Record
 from ftqa.tokens import Profile, UnknownProfileError, profile_data
 from ftqa.tokens import cost as costs
 from ftqa.tokens.prices import LocalEstimate, local_estimate, params_from_folder, params_from_name
+from ftqa.tokens.rows import RowCounter
 from ftqa.tokens.stats import histogram, percentile, summary
+
+
+def other_counters(target: Profile) -> list[tuple[Profile, RowCounter]]:
+    """One counter per other tokenizer among the priced built-in profiles."""
+    others: list[tuple[Profile, RowCounter]] = []
+    seen = {(target.encoding_name, target.tokenizer_path)}
+    for profile in profile_data().profiles.values():
+        key = (profile.encoding_name, profile.tokenizer_path)
+        if key in seen or profile.price_per_million is None:
+            continue
+        seen.add(key)
+        others.append((profile, RowCounter(profile)))
+    return others
 
 
 class TokenReport:
@@ -20,11 +32,9 @@ class TokenReport:
 
     _total: array[int]
     _trainable: array[int]
-    _sample: list[Record]
-    _sample_other: dict[str, int] | None
+    _sample_other: dict[str, int]
     _sample_target: int
     _sampled: int
-    _others: list[tuple[Profile, RowCounter]] | None
     _over: int
     _near: int
     _outliers: int
@@ -34,32 +44,8 @@ class TokenReport:
     _estimated: str | None
     options: Any
 
-    def _other_counters(self) -> list[tuple[Profile, RowCounter]]:
-        """One counter per other tokenizer among the priced built-in profiles."""
-        if self._others is None:
-            self._others = []
-            target = self.profile
-            seen = {(target.encoding_name, target.tokenizer_path)}
-            for profile in profile_data().profiles.values():
-                key = (profile.encoding_name, profile.tokenizer_path)
-                if key in seen or profile.price_per_million is None:
-                    continue
-                seen.add(key)
-                self._others.append((profile, RowCounter(profile)))
-        return self._others
-
-    # -- per row -------------------------------------------------------------------------
-
     def _other_totals(self) -> dict[str, int]:
-        """Each other tokenizer's total over the sampled rows (counted once, then dropped)."""
-        if self._sample_other is None:
-            self._sample_other = {}
-            if self._sample:
-                for profile, other in self._other_counters():
-                    self._sample_other[profile.name] = sum(
-                        other.row(record).total for record in self._sample
-                    )
-            self._sample = []
+        """Each other tokenizer's total over the sampled rows."""
         return self._sample_other
 
     def stats(self) -> dict[str, Any]:

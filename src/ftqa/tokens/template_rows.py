@@ -12,9 +12,9 @@ from typing import Any
 
 import orjson
 
-from ftqa.checks.token_length.counting import RowCounts, Segment, declared_tools, uses_chat_framing
 from ftqa.records import Message, Record
 from ftqa.tokens.hf_model import LocalModel, TemplateError
+from ftqa.tokens.rows import RowCounts, Segment, declared_tools, uses_chat_framing
 
 
 def count_with_template(model: LocalModel, record: Record) -> RowCounts:
