@@ -105,7 +105,7 @@ def resolve(selector: str) -> list[tuple[str, str]] | None:
 def canonical(selector: str) -> str:
     """`selector` with a former rule slug replaced by the rule's current one."""
     pairs = resolve(selector)
-    check_id, slash, slug = selector.partition("/")
+    check_id, slash, _ = selector.partition("/")
     if not pairs or len(pairs) != 1 or (not slash and is_checker(check_id)):
         return selector
     check, rule = pairs[0]
