@@ -14,8 +14,9 @@ import pytest
 from ftqa.formats.base import ReadOptions
 from ftqa.load import open_path
 from ftqa.normalize import Normalizer
-from ftqa.providers import provide
-from ftqa.providers.leakage import SYSTEM_PROMPT_ID
+from ftqa.providers import Provided, RunContext
+from ftqa.providers.leakage import SYSTEM_PROMPT_ID, TEMPLATE_TOKENS
+from ftqa.registry import load_checker
 from rowwise import assert_same
 
 DATA = Path(__file__).parent / "data"
@@ -47,14 +48,29 @@ def test_leakage_map_reduce_with_a_model_and_configured_separators() -> None:
     assert_same("leakage", [LEAKAGE / "chat_tokens.jsonl"], model="gpt-4o-mini")
 
 
-def test_system_prompt_measure_is_the_provider_value() -> None:
-    path = os.fspath(PRECISION / "openai_toy_chat.jsonl")
+@pytest.mark.parametrize(
+    "path",
+    [
+        PRECISION / "openai_toy_chat.jsonl",
+        LEAKAGE / "chat_tokens.jsonl",
+        LEAKAGE / "classification.csv",
+        LEAKAGE / "alpaca.jsonl",
+    ],
+    ids=lambda path: path.name,
+)
+def test_measures_are_the_provider_values(path: Path) -> None:
+    """`constraints` reads `system_prompt` and `template_tokens` through the providers; they
+    give what the checker measures."""
     outcome = assert_same("leakage", [path])
+    run = RunContext(options={"leakage": load_checker("leakage").Options()})
     normalizer = Normalizer(ReadOptions(), None)
-    seen = 0
-    for record in open_path(path).records():
+    totals = {"system_prompt": 0, "template_tokens": 0}
+    for record in open_path(os.fspath(path)).records():
         normalizer.normalize(record)
         measures = outcome.measures[(record.file, record.row)]
-        assert measures.get("system_prompt") == provide(record, SYSTEM_PROMPT_ID)
-        seen += measures.get("system_prompt") is not None
-    assert seen, "the file has system prompts"
+        provided = Provided(record, run)
+        assert measures.get("system_prompt") == provided(SYSTEM_PROMPT_ID)
+        assert measures["template_tokens"] == provided(TEMPLATE_TOKENS)
+        totals["system_prompt"] += measures.get("system_prompt") is not None
+        totals["template_tokens"] += measures["template_tokens"]
+    assert any(totals.values()), "the file has something to measure"

@@ -25,12 +25,12 @@ from ftqa.checks.leakage.rows import RowRules
 from ftqa.checks.leakage.separators import SeparatorRules
 from ftqa.checks.leakage.stop_tokens import StopTokenRules, StopTokenState
 from ftqa.checks.leakage.textual import _plain_completion
-from ftqa.checks.leakage.vocabulary import Vocabulary
 from ftqa.finding import Finding
 from ftqa.providers import Provided
 from ftqa.providers.leakage import SYSTEM_PROMPT, SYSTEM_PROMPT_ID
 from ftqa.records import Message, Record
 from ftqa.rowresult import RowKey, RowResult
+from ftqa.template_tokens.vocabulary import Vocabulary
 
 LABEL_RULES = frozenset({"next-turn-in-response", "role-label-in-content"})
 
