@@ -6,6 +6,7 @@ import bisect
 import json
 import re
 from collections.abc import Mapping
+from functools import lru_cache
 from typing import Any
 
 from ftqa.detect.scan import replace_spans
@@ -55,6 +56,7 @@ def share(part: int, whole: int) -> str:
     return f"{part} of {whole} ({100 * part / whole:.0f}%)" if whole else "0"
 
 
+@lru_cache(maxsize=1 << 13)  # rows repeat system prompts, scaffolds and endings
 def masked(text: str) -> str:
     """`text` with credentials and personal data masked and lone surrogates replaced, and
     nothing else changed (line endings and markers stay comparable): for the texts per-row
