@@ -13,14 +13,14 @@
   last line is prose of at least `truncation-min-words` words that ends with a comma, a
   conjunction, a preposition or an article ("… turn light into"), outside code.
 
-Every rule is a pure function of one row.
+Every rule is a pure function of one row: `map` returns the row's findings and, as features,
+the rules that fired (the statistics count them).
 """
 
 from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterator
 from dataclasses import replace
 from typing import Any
 
@@ -28,7 +28,9 @@ from pydantic import Field
 
 from ftqa.checker import Checker, Options, Rule
 from ftqa.finding import Finding, Severity
+from ftqa.providers import Provided
 from ftqa.records import Message, Record
+from ftqa.rowresult import RowKey, RowResult
 
 _RULES = (
     Rule(
@@ -91,7 +93,7 @@ class ContentChecker(Checker):
     id = "content"
     summary = "Refusal boilerplate, placeholders and cut-off replies left in the training text."
     version = "1"
-    isolated = False  # cheap per-row regexes: not worth a worker process
+    pure_map = True
     rules = RULES
     Options = ContentOptions
     options: ContentOptions
@@ -100,23 +102,24 @@ class ContentChecker(Checker):
         super().__init__(options, context)
         self._counts: Counter[str] = Counter()
 
-    def check_record(self, record: Record) -> Iterator[Finding]:
+    def map(self, record: Record, provided: Provided) -> RowResult | None:
         if record.split == "reference":
-            return
-        replies = _replies(record)
-        for message in replies:
-            found = self._refusal(record, message)
-            if found is not None:
-                yield found
+            return None
+        findings: list[Finding | None] = []
+        for message in _replies(record):
+            findings.append(self._refusal(record, message))
         for message in record.messages:
-            found = self._placeholder(record, message)
-            if found is not None:
-                yield found
+            findings.append(self._placeholder(record, message))
         last = _last_reply(record)
         if last is not None:
-            found = self._truncated(record, last)
-            if found is not None:
-                yield found
+            findings.append(self._truncated(record, last))
+        found = [finding for finding in findings if finding is not None]
+        if not found:
+            return None
+        return RowResult(found, features=tuple(finding.rule for finding in found))
+
+    def reduce(self, key: RowKey, features: tuple[str, ...]) -> None:
+        self._counts.update(features)
 
     def stats(self) -> dict[str, Any]:
         return dict(self._counts)
@@ -126,7 +129,6 @@ class ContentChecker(Checker):
         match = DISCLAIMER.search(text) or DISCLAIMER_ZH.search(text)
         if match is None:
             return None
-        self._counts["refusal-boilerplate"] += 1
         return self.finding(
             "refusal-boilerplate",
             "the reply declines with the disclaimer of the model that generated the data; "
@@ -154,7 +156,6 @@ class ContentChecker(Checker):
     def _placeholder_finding(
         self, record: Record, message: Message, what: str, value: str
     ) -> Finding:
-        self._counts["placeholder-text"] += 1
         return self.finding(
             "placeholder-text",
             f"the {what} is only the placeholder `{value}`: the model learns it as text",
@@ -178,7 +179,6 @@ class ContentChecker(Checker):
         )
         if not cut:
             return None
-        self._counts["truncated-reply"] += 1
         return self.finding(
             "truncated-reply",
             "the last reply stops in the middle of a sentence (cut off by a length limit?)",

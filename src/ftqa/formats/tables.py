@@ -1,7 +1,10 @@
-"""Column-wise validation of tabular inputs (CSV, Parquet, DataFrames) with pandera.
+"""Validation of tabular inputs (CSV, Parquet, DataFrames) against a format's `columns`.
 
-Each format's `columns` declaration becomes a pandera `DataFrameSchema`; validation is lazy, so
-every failure case comes back, each mapped to a (rule, column, row index) triple.
+`row_failures` judges one row, as the `format` checker's `map` needs; it gives what pandera's
+column-wise validation (`validate_table`: each format's `columns` declaration as a lazy
+`DataFrameSchema`) gives for that row, and a test holds the two equal on tricky values. A
+required column the row lacks is reported without a row index: in a table every row has the
+same columns, so it is missing from the file.
 """
 
 from __future__ import annotations
@@ -50,6 +53,47 @@ _KIND_WORDS = {
     "list": "a list",
     "object": "an object",
 }
+
+
+def _is_null(value: Any) -> bool:
+    """pandas' notion of a missing value (None, NaN, NaT, pd.NA), which pandera skips."""
+    if value is None:
+        return True
+    if isinstance(value, (str, bool, int, list, dict, tuple)):
+        return False
+    if isinstance(value, float):
+        return value != value
+    import pandas as pd
+
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
+
+
+def row_failures(fmt: Format, raw: Any, index: int) -> list[ColumnFailure]:
+    """The failures of one table row (`raw`, a mapping of column name to value)."""
+    failures: list[ColumnFailure] = []
+    for column in fmt.columns:
+        name = column.name
+        if name not in raw:
+            if column.required:
+                message = f"required column `{name}` is missing"
+                failures.append(ColumnFailure("missing-key", name, None, message))
+            continue
+        value = raw[name]
+        if _is_null(value):
+            if column.required:
+                message = f"`{name}` is empty (null)"
+                failures.append(ColumnFailure("missing-key", name, index, message))
+            continue
+        if not _KIND_CHECK[column.kind](value):
+            message = f"`{name}` has the wrong type ({type_name(value)})"
+            failures.append(ColumnFailure("wrong-type", name, index, message, value))
+        elif column.nonempty and column.kind in ("text", "label") and not _has_text(value):
+            message = f"`{name}` is empty or whitespace only"
+            failures.append(ColumnFailure("empty-content", name, index, message, value))
+    return failures
 
 
 def _pandera_column(column: Column) -> Any:

@@ -1,5 +1,9 @@
 """The `encoding` checker class: row-level gates, per-string findings, the dataset-wide NFD/NFC
-verdict and fixes."""
+verdict and fixes.
+
+`map` judges one row: its findings, and as features the row's normalization form (with the
+first decomposed field and sequence when NFD, masked like any output) and the rules it fired.
+`reduce` keeps the NFD rows in arrays; `finish` reports them when other rows are NFC."""
 
 from __future__ import annotations
 
@@ -16,10 +20,13 @@ from ftqa.checks.encoding.fixes import _repaired
 from ftqa.checks.encoding.mojibake import _difference
 from ftqa.checks.encoding.normalization import _first_decomposed_field, _form, _spelled
 from ftqa.checks.encoding.options import RULES, EncodingOptions
-from ftqa.detect.rows import joined_bytes, joined_text, text_fields
 from ftqa.detect.scan import Path, format_path, rewrite_strings, span_excerpt
 from ftqa.finding import Finding
+from ftqa.outbound import outbound
+from ftqa.providers import Provided
+from ftqa.providers.text import JOINED_BYTES, JOINED_TEXT, TEXT_FIELDS
 from ftqa.records import Record
+from ftqa.rowresult import RowKey, RowResult
 from ftqa.text import excerpt
 
 
@@ -28,6 +35,8 @@ class EncodingChecker(Checker):
     summary = "Mojibake, replacement, invisible and bidi characters, mixed Unicode forms."
     rules = RULES
     Options = EncodingOptions
+    needs = (TEXT_FIELDS, JOINED_TEXT, JOINED_BYTES)
+    pure_map = True
     options: EncodingOptions
 
     def __init__(self, options: EncodingOptions, context: Any) -> None:
@@ -42,34 +51,45 @@ class EncodingChecker(Checker):
         self._counts: Counter[str] = Counter()
         self._rows = 0
 
-    def check_record(self, record: Record) -> Iterator[Finding]:
+    def map(self, record: Record, provided: Provided) -> RowResult | None:
         # Row-level gates first: most rows are settled by a few tests on all their text joined.
-        joined = joined_text(record)
-        data = joined_bytes(record)
+        joined = provided(JOINED_TEXT)
+        data = provided(JOINED_BYTES)
         controls = record.scan_text and bool(data.translate(None, _NOT_C0))
+        form: str | None = None
+        field = example = ""
+        findings: list[Finding] = []
         if joined.isascii():
             if controls:
-                yield from self._per_string(record)
-            return
-        form = _form(joined)
+                findings = list(self._per_string(record, provided))
+        else:
+            form = _form(joined)
+            if form == "nfd":
+                field, example = _first_decomposed_field(provided(TEXT_FIELDS))
+            if controls or _ANYTHING.search(non_ascii_runs(data)) is not None:
+                findings = list(self._per_string(record, provided))
+        if form is None and not findings:
+            return None
+        rules = tuple(finding.rule for finding in findings)
+        return RowResult(findings, features=(form, outbound(field), outbound(example), rules))
+
+    def reduce(self, key: RowKey, features: tuple[str | None, str, str, tuple[str, ...]]) -> None:
+        form, field, example, rules = features
         if form == "nfd":
-            self._remember_nfd(record, *_first_decomposed_field(text_fields(record)))
+            self._remember_nfd(key, field, example)
         elif form == "nfc":
             self._nfc_rows += 1
-        if controls or _ANYTHING.search(non_ascii_runs(data)) is not None:
-            yield from self._per_string(record)
+        if rules:
+            self._rows += 1
+            self._counts.update(rules)
 
-    def _per_string(self, record: Record) -> Iterator[Finding]:
+    def _per_string(self, record: Record, provided: Provided) -> Iterator[Finding]:
         options = self.options
-        row_has = False
-        for path, text in text_fields(record):
+        for path, text in provided(TEXT_FIELDS):
             report = analyse(text, options, record.scan_text, normalization=False)
             if report is None or report.empty:
                 continue
-            row_has = True
             yield from self._findings(record, path, text, report)
-        if row_has:
-            self._rows += 1
 
     def _findings(
         self, record: Record, path: Path, text: str, report: TextIssues
@@ -77,7 +97,6 @@ class EncodingChecker(Checker):
         field = format_path(path)
         if report.non_printable:
             share = report.non_printable / len(text)
-            self._counts["mostly-non-printable"] += 1
             yield self.finding(
                 "mostly-non-printable",
                 f"{share:.0%} of the {len(text)} characters of `{field}` are control, "
@@ -90,7 +109,6 @@ class EncodingChecker(Checker):
             return
         if report.mojibake is not None:
             bad = report.mojibake
-            self._counts["mojibake"] += 1
             before, after = _word(text, bad.start), _word(bad.fixed, bad.start)
             yield self.finding(
                 "mojibake",
@@ -102,7 +120,6 @@ class EncodingChecker(Checker):
             )
         if report.replacement:
             count = len(report.replacement)
-            self._counts["replacement-character"] += 1
             first = report.replacement[0]
             yield self.finding(
                 "replacement-character",
@@ -114,7 +131,6 @@ class EncodingChecker(Checker):
                 fix="re-extract the text from its source with the right encoding",
             )
         if report.invisible:
-            self._counts["invisible-character"] += 1
             first = report.invisible[0]
             kind = (
                 "hidden tag character"
@@ -136,7 +152,6 @@ class EncodingChecker(Checker):
                 fix="delete them (`ftqa fix` removes them)",
             )
         if report.bidi:
-            self._counts["bidi-control"] += 1
             first = report.bidi[0]
             yield self.finding(
                 "bidi-control",
@@ -149,11 +164,11 @@ class EncodingChecker(Checker):
                 fix="delete them unless the text is right-to-left and needs them",
             )
 
-    def _remember_nfd(self, record: Record, field: str, example: str) -> None:
-        index = self._files.setdefault(record.file, len(self._files))
+    def _remember_nfd(self, key: RowKey, field: str, example: str) -> None:
+        index = self._files.setdefault(key.file, len(self._files))
         self._nfd_file.append(index)
-        self._nfd_row.append(record.row)
-        self._nfd_line.append(record.line if record.line is not None else -1)
+        self._nfd_row.append(key.row)
+        self._nfd_line.append(key.line if key.line is not None else -1)
         self._nfd_field.append(field)
         self._nfd_example.append(example)
 

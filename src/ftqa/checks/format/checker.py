@@ -2,7 +2,12 @@
 
 Reading and normalizing already found what is wrong with each row's shape (record problems);
 this checker reports them, adds what needs the whole file (mixed formats, too few examples,
-column-wise validation of tables) and gathers role, turn and label statistics.
+validation of table columns) and gathers role, turn and label statistics.
+
+`map` reports what one row shows on its own (its problems, turn order, table columns) and returns
+as features what the file-wide rules need (its format, mapping, label, roles, whether it could
+be read, why no format matched, the required columns it lacks); `reduce` folds them into
+counters and row arrays, and `finish` reports the rest.
 """
 
 from __future__ import annotations
@@ -19,9 +24,12 @@ from ftqa.checks.format.rules import DROPPED, FIXES, RULES, UNREADABLE
 from ftqa.finding import Finding
 from ftqa.formats import FORMATS, closest
 from ftqa.formats.suggest import suggest_map
+from ftqa.formats.tables import row_failures
+from ftqa.outbound import outbound
+from ftqa.providers import Provided
 from ftqa.records import Problem, Record
+from ftqa.rowresult import RowKey, RowResult
 
-TABLE_CHUNK = 4096
 # Undetectable rows are reported one by one unless there are at least UNDETECTED_MIN_ROWS of them
 # and they are more than UNDETECTED_FILE_SHARE of their file's rows: then once, for the file, with
 # the `--map` that would read them all (a layout ftqa does not know under those names).
@@ -38,10 +46,10 @@ class FormatOptions(Options):
 class FormatChecker(Checker):
     id = "format"
     summary = "Rows that are not valid examples of their format."
-    order = 0
     rules = RULES
     Options = FormatOptions
     sees_unreadable_rows = True
+    pure_map = True
     options: FormatOptions
 
     def __init__(self, options: FormatOptions, context: Any) -> None:
@@ -51,48 +59,82 @@ class FormatChecker(Checker):
         self._roles: Counter[str] = Counter()
         self._turns: Counter[int] = Counter()
         self._labels: Counter[str] = Counter()
-        self._table: dict[tuple[str, str], list[Record]] = defaultdict(list)
-        self._missing_columns: set[tuple[str, str]] = set()
+        self._missing_columns: dict[tuple[str, str], None] = {}
         self._unreadable = 0  # training rows or files that could not be read at all
         self._file_rows: Counter[str] = Counter()
         self._undetected: dict[str, _Undetected] = {}
         self._mappings: Counter[tuple[str, str]] = Counter()
 
-    def check_record(self, record: Record) -> Iterator[Finding]:
+    def map(self, record: Record, provided: Provided) -> RowResult | None:
         if record.split == "reference":
-            return
-        yield from self._problems(record)
-        if record.row < 0:
-            return
+            return None
+        findings = [self._problem(record, problem) for problem in record.problems]
+        features: dict[str, Any] = {}
         if record.split == "train":
-            self._rows[record.file] += 1
-        self._file_rows[record.file] += 1
-        if not record.readable:
-            return
+            unreadable = sum(problem.rule in UNREADABLE for problem in record.problems)
+            if unreadable:
+                features["unreadable"] = unreadable
+        if record.row >= 0:
+            features["row"] = True
+            if record.readable:
+                self._readable_row(record, features, findings)
+        return RowResult(findings, features=features or None)
+
+    def _readable_row(
+        self, record: Record, features: dict[str, Any], findings: list[Finding]
+    ) -> None:
         if record.format is None:
             if isinstance(record.raw, Mapping):
-                self._undetected_row(record)
+                features["undetected"] = outbound(_explain(record.raw))
             return
+        features["format"] = record.format
         if record.mapping is not None:
-            self._mappings[(record.file, record.mapping)] += 1
-        key = (record.file, record.format)
-        columns = self._by_format.get(key)
-        if columns is None:
-            columns = self._by_format[key] = (array("q"), array("q"))
-        rows, lines = columns
-        rows.append(record.row)
-        lines.append(record.line if record.line is not None else -1)
-        self._count(record)
-        yield from self._turn_order(record)
+            features["mapping"] = outbound(record.mapping)
+        if record.label is not None:
+            features["label"] = outbound(record.label)
+        if record.messages or record.chosen:
+            features["turns"] = len(record.messages) + (1 if record.chosen else 0)
+            features["roles"] = [outbound(message.role) for message in record.messages]
+        findings.extend(self._turn_order(record))
         if record.tabular:
-            chunk = self._table[(record.file, record.format)]
-            chunk.append(record)
-            if len(chunk) >= TABLE_CHUNK:
-                yield from self._validate_table(record.file, record.format)
+            findings.extend(self._table_row(record, features))
+
+    def reduce(self, key: RowKey, features: dict[str, Any]) -> None:
+        self._unreadable += features.get("unreadable", 0)
+        if not features.get("row"):
+            return
+        if key.split == "train":
+            self._rows[key.file] += 1
+        self._file_rows[key.file] += 1
+        undetected = features.get("undetected")
+        if undetected is not None:
+            self._undetected_row(key, undetected)
+        fmt = features.get("format")
+        if fmt is None:
+            return
+        mapping = features.get("mapping")
+        if mapping is not None:
+            self._mappings[(key.file, mapping)] += 1
+        columns = self._by_format.get((key.file, fmt))
+        if columns is None:
+            columns = self._by_format[(key.file, fmt)] = (array("q"), array("q"))
+        rows, lines = columns
+        rows.append(key.row)
+        lines.append(key.line if key.line is not None else -1)
+        label = features.get("label")
+        if label is not None:
+            self._labels[label] += 1
+        turns = features.get("turns")
+        if turns is not None:
+            self._turns[turns] += 1
+            self._roles.update(features["roles"])
+        for column in features.get("missing", ()):
+            self._missing_columns.setdefault((key.file, column), None)
 
     def finish(self) -> Iterator[Finding]:
-        for file, fmt in list(self._table):
-            yield from self._validate_table(file, fmt)
+        for file, column in self._missing_columns:
+            message = f"required column `{column}` is missing"
+            yield self.finding("missing-key", message, file=file, field=column)
         yield from self._mixed_formats()
         yield from self._undetected_findings()
         for (file, mapping), count in sorted(self._mappings.items()):
@@ -138,14 +180,6 @@ class FormatChecker(Checker):
             return Drop(finding.message)
         return None
 
-    def _count(self, record: Record) -> None:
-        if record.label is not None:
-            self._labels[record.label] += 1
-        if record.messages or record.chosen:
-            self._turns[len(record.messages) + (1 if record.chosen else 0)] += 1
-            for message in record.messages:
-                self._roles[message.role] += 1
-
     def _turn_order(self, record: Record) -> Iterator[Finding]:
         """A conversation's turns: a reply with no user message, or one before the first."""
         messages = record.messages
@@ -176,12 +210,6 @@ class FormatChecker(Checker):
                 fix="start the conversation with the user (or mark the greeting with weight 0)",
             )
 
-    def _problems(self, record: Record) -> Iterator[Finding]:
-        for problem in record.problems:
-            if record.split == "train" and problem.rule in UNREADABLE:
-                self._unreadable += 1
-            yield self._problem(record, problem)
-
     def _problem(self, record: Record, problem: Problem) -> Finding:
         message = problem.message
         if problem.column is not None and problem.rule == "invalid-json":
@@ -199,11 +227,11 @@ class FormatChecker(Checker):
             fix=FIXES.get(problem.rule),
         )
 
-    def _undetected_row(self, record: Record) -> None:
-        seen = self._undetected.get(record.file)
+    def _undetected_row(self, key: RowKey, explanation: str) -> None:
+        seen = self._undetected.get(key.file)
         if seen is None:
-            seen = self._undetected[record.file] = _Undetected()
-        seen.add(record.row, record.line, _explain(record.raw))
+            seen = self._undetected[key.file] = _Undetected()
+        seen.add(key.row, key.line, explanation)
 
     def _undetected_findings(self) -> Iterator[Finding]:
         for file, seen in self._undetected.items():
@@ -251,37 +279,14 @@ class FormatChecker(Checker):
                         row=row,
                     )
 
-    def _validate_table(self, file: str, fmt_name: str) -> Iterator[Finding]:
-        import pandas as pd
-
-        from ftqa.formats.tables import validate_table
-
-        chunk = self._table.pop((file, fmt_name), [])
-        if not chunk:
-            return
-        fmt = FORMATS[fmt_name]
-        names = [column.name for column in fmt.columns]
-        frame = pd.DataFrame(
-            [
-                {name: record.raw.get(name) for name in names if name in record.raw}
-                for record in chunk
-            ],
-            index=[record.row for record in chunk],
-            dtype=object,
-        )
-        for name in names:
-            if name not in frame.columns and any(name in record.raw for record in chunk):
-                frame[name] = None
-        by_row = {record.row: record for record in chunk}
-        missing_reported = self._missing_columns
-        for failure in validate_table(fmt, frame):
+    def _table_row(self, record: Record, features: dict[str, Any]) -> Iterator[Finding]:
+        """Column checks of a table row; a required column it lacks is missing from the file,
+        reported once in `finish` (the feature names it)."""
+        missing: list[str] = []
+        for failure in row_failures(FORMATS[record.format or ""], record.raw, record.row):
             if failure.index is None:
-                if (file, failure.column) in missing_reported:
-                    continue
-                missing_reported.add((file, failure.column))
-                yield self.finding(failure.rule, failure.message, file=file, field=failure.column)
+                missing.append(failure.column)
                 continue
-            record = by_row.get(failure.index)
             yield self.finding(
                 failure.rule,
                 failure.message,
@@ -289,6 +294,8 @@ class FormatChecker(Checker):
                 field=failure.column,
                 evidence=None if failure.value is None else str(failure.value),
             )
+        if missing:
+            features["missing"] = [outbound(column) for column in missing]
 
 
 class _Undetected:

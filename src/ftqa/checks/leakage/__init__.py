@@ -21,9 +21,9 @@ combined matcher), `textual` and `endings` (pure helpers), one module per rule f
 
 from ftqa.checks.leakage.checker import LeakageChecker
 from ftqa.checks.leakage.endings import ending_marker
-from ftqa.checks.leakage.families import families, families_for_model
 from ftqa.checks.leakage.options import RULES, LeakageOptions
-from ftqa.checks.leakage.vocabulary import Matcher, Vocabulary, literal_prefix
+from ftqa.template_tokens.families import families, families_for_model
+from ftqa.template_tokens.vocabulary import Matcher, Vocabulary, literal_prefix
 
 __all__ = [
     "RULES",

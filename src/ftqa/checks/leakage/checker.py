@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from ftqa.checker import CheckContext, Checker, Drop, Edit
-from ftqa.checks.leakage.consistency import ConsistencyRules
+from ftqa.checks.leakage.consistency import ConsistencyRules, template_features
 from ftqa.checks.leakage.endings import _Endings, _RowState, _Samples
 from ftqa.checks.leakage.fixes import _FIXES, _all_slots, _change, _joined, _slots
 from ftqa.checks.leakage.options import (
@@ -25,9 +25,14 @@ from ftqa.checks.leakage.rows import RowRules
 from ftqa.checks.leakage.separators import SeparatorRules
 from ftqa.checks.leakage.stop_tokens import StopTokenRules, StopTokenState
 from ftqa.checks.leakage.textual import _plain_completion
-from ftqa.checks.leakage.vocabulary import Vocabulary
 from ftqa.finding import Finding
+from ftqa.providers import Provided
+from ftqa.providers.leakage import SYSTEM_PROMPT, SYSTEM_PROMPT_ID
 from ftqa.records import Message, Record
+from ftqa.rowresult import RowKey, RowResult
+from ftqa.template_tokens.vocabulary import Vocabulary
+
+LABEL_RULES = frozenset({"next-turn-in-response", "role-label-in-content"})
 
 
 class LeakageChecker(RowRules, StopTokenRules, SeparatorRules, ConsistencyRules, Checker):
@@ -36,6 +41,8 @@ class LeakageChecker(RowRules, StopTokenRules, SeparatorRules, ConsistencyRules,
     rules = RULES
     Options = LeakageOptions
     version = "1"
+    needs = (SYSTEM_PROMPT, SYSTEM_PROMPT_ID)
+    pure_map = True
     options: LeakageOptions
 
     def __init__(self, options: LeakageOptions, context: CheckContext) -> None:
@@ -76,14 +83,13 @@ class LeakageChecker(RowRules, StopTokenRules, SeparatorRules, ConsistencyRules,
 
     # -- per row ---------------------------------------------------------------------------
 
-    def check_record(self, record: Record) -> Iterator[Finding]:
-        index = self._remember(record)
+    def map(self, record: Record, provided: Provided) -> RowResult:
         plain = _plain_completion(record)
-        state = _RowState(index=index)
-        if any(m.role == "assistant" and m.content for m in self._messages(record)):
-            self._stop.reply_rows += 1
+        state = _RowState()
+        messages = self._messages(record)
+        reply = any(m.role == "assistant" and m.content for m in messages)
         out: list[Finding] = []
-        for message in self._messages(record):
+        for message in messages:
             if message.content:
                 self._scan(record, message, plain, state, out)
             for position, call in enumerate(message.tool_calls):
@@ -95,23 +101,57 @@ class LeakageChecker(RowRules, StopTokenRules, SeparatorRules, ConsistencyRules,
                         self._tokens(record, call.arguments, hits, path, place, state, out)
         if record.text:
             self._scan_text(record, state, out)
-        self._line_endings(record, index, state, out)
-        self._template(record, index)
+        line_endings = self._line_endings(record, state, out)
+        system = provided(SYSTEM_PROMPT)
+        template = template_features(record, system)
+        completion = None
         if plain:
-            out.extend(self._completion_row(record, index))
-        record.measures["template_tokens"] = state.tokens
-        if state.tokens:
-            self._rows_with_tokens += 1
-        return iter(out)
+            findings, completion = self._completion_row(record)
+            out.extend(findings)
+        labels = sum(finding.rule in LABEL_RULES for finding in out)
+        untrimmed = sum(finding.rule == "untrimmed-content" for finding in out)
+        features = (
+            state.tokens,
+            dict(state.token_counts),
+            labels,
+            untrimmed,
+            line_endings,
+            reply,
+            state.endings,
+            state.held,
+            template,
+            completion,
+        )
+        measures = {"template_tokens": state.tokens}
+        if system:
+            measures["system_prompt"] = provided(SYSTEM_PROMPT_ID)
+        return RowResult(out, features, measures)
 
-    def _remember(self, record: Record) -> int:
-        file_id = self._files.get(record.file)
+    def reduce(self, key: RowKey, features: tuple[Any, ...]) -> None:
+        tokens, token_counts, labels, untrimmed, line_endings, reply, endings, held = features[:8]
+        template, completion = features[8:]
+        index = self._remember(key)
+        self._rows_with_tokens += tokens > 0
+        self._token_counts.update(token_counts)
+        self._label_rows += labels
+        self._untrimmed += untrimmed
+        if line_endings == "crlf":
+            self._crlf_rows.append(index)
+        elif line_endings == "lf":
+            self._lf_rows += 1
+        self._remember_stop_tokens(index, reply, endings, held)
+        self._remember_template(template)
+        if completion is not None:
+            self._remember_completion(index, completion)
+
+    def _remember(self, key: RowKey) -> int:
+        file_id = self._files.get(key.file)
         if file_id is None:
-            file_id = self._files[record.file] = len(self._file_names)
-            self._file_names.append(record.file)
+            file_id = self._files[key.file] = len(self._file_names)
+            self._file_names.append(key.file)
         self._file.append(file_id)
-        self._row.append(record.row)
-        self._line.append(record.line if record.line is not None else -1)
+        self._row.append(key.row)
+        self._line.append(key.line if key.line is not None else -1)
         return len(self._row) - 1
 
     @staticmethod

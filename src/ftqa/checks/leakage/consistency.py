@@ -8,51 +8,49 @@ from array import array
 from collections.abc import Iterator
 from typing import Any
 
-from ftqa.checks.leakage.options import NO_TEXT, NOT_CHAT, PREFIX_LENGTHS
-from ftqa.checks.leakage.textual import share, show, stable_hash
+from ftqa.checks.leakage.options import NO_TEXT, NOT_CHAT, PREFIX_LENGTHS, SCAFFOLD_CHARS
+from ftqa.checks.leakage.textual import masked, share, show
 from ftqa.finding import Finding
 from ftqa.outbound import prefix_excerpt
+from ftqa.providers.leakage import stable_hash
 from ftqa.records import Record
 from ftqa.text import excerpt
+
+# (system-prompt key, its text, prompt-prefix hashes for PREFIX_LENGTHS, the prompt's head)
+TemplateFeatures = tuple[int, str | None, tuple[int, int, int], str | None]
+
+
+def template_features(record: Record, system: str | None) -> TemplateFeatures:
+    """A row's template features; `system` is its SYSTEM_PROMPT (`ftqa.providers.leakage`).
+    Texts are kept to SCAFFOLD_CHARS and masked (they may become evidence)."""
+    if system is None:
+        return NOT_CHAT, None, (NOT_CHAT, NOT_CHAT, NOT_CHAT), None
+    user = next((m.content for m in record.messages if m.role == "user"), None)
+    key, text = (
+        (stable_hash(system), masked(system[:SCAFFOLD_CHARS])) if system else (NO_TEXT, None)
+    )
+    if not user:
+        return key, text, (NO_TEXT, NO_TEXT, NO_TEXT), None
+    head = user[:64].encode("utf-8", "surrogatepass")
+    h16 = zlib.crc32(head[:16])
+    h32 = zlib.crc32(head[16:32], h16)
+    h64 = zlib.crc32(head[32:64], h32)
+    return key, text, (h64, h32, h16), masked(user[:SCAFFOLD_CHARS])
 
 
 class ConsistencyRules:
     """Consistency rules of `LeakageChecker` (a mixin: the checker holds the state)."""
 
-    def _template(self, record: Record, index: int) -> None:
-        messages = record.messages
-        if not messages:
-            self._system.append(NOT_CHAT)
-            for length in PREFIX_LENGTHS:
-                self._prefix[length].append(NOT_CHAT)
-            return
-        system = user = None
-        for message in messages:
-            role = message.role
-            if system is None and (role == "system" or role == "developer"):
-                system = message.content
-            elif role == "user":
-                user = message.content
-                break
-        if system:
-            key = stable_hash(system)
-            self._system.append(key)
-            self._system_samples.add(key, system)
-            record.measures["system_prompt"] = f"{key & 0xFFFFFFFF:08x}"
-        else:
-            self._system.append(NO_TEXT)
-        prefix = self._prefix
-        if not user:
-            for length in PREFIX_LENGTHS:
-                prefix[length].append(NO_TEXT)
-            return
-        head = user[:64].encode("utf-8", "surrogatepass")
-        h16 = zlib.crc32(head[:16])
-        h32 = zlib.crc32(head[16:32], h16)
-        prefix[16].append(h16)
-        prefix[32].append(h32)
-        prefix[64].append(zlib.crc32(head[32:64], h32))
-        self._scaffold_samples.add(h16, user)
+    def _remember_template(self, template: TemplateFeatures) -> None:
+        """Append one row's system-prompt key and prompt-prefix hashes to the row arrays."""
+        system, system_text, prefixes, user = template
+        self._system.append(system)
+        if system_text is not None:
+            self._system_samples.add(system, system_text)
+        for length, value in zip(PREFIX_LENGTHS, prefixes, strict=True):
+            self._prefix[length].append(value)
+        if user is not None:
+            self._scaffold_samples.add(prefixes[-1], user)
 
     def _dominant(self, values: array[int], deviants: bool = True) -> tuple[int, int, int] | None:
         """The most common value among rows with a conversation: (value, count, rows), when it

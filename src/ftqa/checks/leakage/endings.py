@@ -6,11 +6,12 @@ from __future__ import annotations
 import math
 import re
 from array import array
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, field
 from typing import Any
 
 from ftqa.checks.leakage.options import ENDING_TAIL, MARKER_LIMIT, SAMPLE_CAPACITY, SCAFFOLD_CHARS
-from ftqa.checks.leakage.textual import _common_prefix, _common_suffix
+from ftqa.checks.leakage.textual import _common_prefix, _common_suffix, masked
 
 # word such as ` END`.
 _ENDING_REVERSED = re.compile(
@@ -70,6 +71,17 @@ class _Samples:
         return None if entry is None else entry[1]
 
 
+# A non-empty prompt or completion: its ending marker, occurrences of that marker inside it (and
+# of the prompt's marker inside the completion), whether it has a newline, and its masked tail.
+SideFeatures = tuple[str, int, int, bool, str]
+
+
+def side_features(text: str, marker: str, inner: int, other: int = 0) -> SideFeatures | None:
+    if not text:
+        return None
+    return masked(marker), inner, other, "\n" in text, masked(text[-SCAFFOLD_CHARS:])
+
+
 class _Endings:
     """Ending markers of one side (prompts or completions): interned, counted, per row."""
 
@@ -96,19 +108,20 @@ class _Endings:
         self.counts[found] += 1
         return found
 
-    def add(self, row: int, text: str, marker: str, inner: int, other: int = 0) -> None:
+    def add(self, row: int, side: SideFeatures | None) -> None:
+        """One row's side (`side_features`), None when its text is empty."""
         self.rows.append(row)
-        if not text:
+        if side is None:
             self.marker.append(-1)
             self.inner.append(0)
             self.other.append(0)
             return
+        marker, inner, other, newline, tail = side
         self.n += 1
-        self.newline = self.newline or "\n" in text
-        self.marker.append(self.intern(marker) if marker else self.intern(""))
+        self.newline = self.newline or newline
+        self.marker.append(self.intern(marker))
         self.inner.append(inner)
         self.other.append(other)
-        tail = text[-SCAFFOLD_CHARS:]
         self.common = tail if self.common is None else _common_suffix(self.common, tail)
 
     def distribution(self) -> dict[str, int]:
@@ -185,8 +198,15 @@ def full_value(detection: Detection, endings: _Endings) -> str:
 
 @dataclass(slots=True)
 class _RowState:
-    index: int = -1
+    """What the per-row rules learn about one row besides its findings (`map` turns it into
+    features): template tokens counted, line endings seen, the tokens that end its replies
+    (a run of the same token once) and those held back as a possible stop sequence
+    ([token, field, place, count, evidence])."""
+
     tokens: int = 0
     crlf: bool = False
     lf: bool = False
     mixed: bool = False
+    token_counts: Counter[str] = field(default_factory=Counter)
+    endings: list[str] = field(default_factory=list)
+    held: list[list[Any]] = field(default_factory=list)

@@ -9,11 +9,11 @@ from collections.abc import Mapping
 from typing import Any
 
 from ftqa.checker import Drop
-from ftqa.checks.leakage.families import families
 from ftqa.checks.leakage.options import TEXT_PART_TYPES
 from ftqa.checks.leakage.textual import _PATH, _QUOTED, _common_prefix
-from ftqa.checks.leakage.vocabulary import literal_prefix
 from ftqa.finding import Finding
+from ftqa.template_tokens.families import families
+from ftqa.template_tokens.vocabulary import literal_prefix
 from ftqa.text import excerpt
 
 Slot = tuple[Any, Any]

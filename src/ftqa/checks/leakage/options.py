@@ -7,8 +7,8 @@ from dataclasses import replace
 from pydantic import Field, field_validator
 
 from ftqa.checker import Options, Rule
-from ftqa.checks.leakage.families import families
 from ftqa.finding import Severity
+from ftqa.template_tokens.families import families
 
 E, W, INFO = Severity.ERROR, Severity.WARNING, Severity.INFO
 

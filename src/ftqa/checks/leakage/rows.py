@@ -34,7 +34,7 @@ class RowRules:
         role = message.role
         hits = self._find(text)
         if hits and role == "assistant":
-            kept = self._hold_ending(record, message, text, hits, state.index)
+            kept = self._hold_ending(record, message, text, hits, state)
             state.tokens += len(hits) - len(kept)
             hits = kept
         if hits:
@@ -83,7 +83,7 @@ class RowRules:
                 other.append(hit)
         if special or other:
             state.tokens += len(special) + len(other)
-            self._token_counts.update(hit[2] for hit in special + other)
+            state.token_counts.update(hit[2] for hit in special + other)
             if message is not None:
                 path = content_field(record.raw, message.field)
             for group, slug in (
@@ -139,7 +139,6 @@ class RowRules:
             if _COLON.match(text, end) is None or in_code_block(text, start):
                 continue
             label = text[start + 1 : end]
-            self._label_rows += 1
             out.append(
                 self.finding(
                     "next-turn-in-response",
@@ -155,7 +154,6 @@ class RowRules:
     def _start_label(
         self, record: Record, message: Message, text: str, label: str, out: list[Finding]
     ) -> None:
-        self._label_rows += 1
         out.append(
             self.finding(
                 "role-label-in-content",
@@ -177,7 +175,6 @@ class RowRules:
         trailing = 0 if plain else len(text) - len(text.rstrip())
         if not leading and not trailing:
             return
-        self._untrimmed += 1
         parts = []
         if leading:
             parts.append(f"starts with {show(text[:leading])}")
@@ -236,11 +233,11 @@ class RowRules:
         elif "\n" in text:
             state.lf = True
 
-    def _line_endings(
-        self, record: Record, index: int, state: _RowState, out: list[Finding]
-    ) -> None:
+    def _line_endings(self, record: Record, state: _RowState, out: list[Finding]) -> str | None:
+        """The row's line endings when they are all one kind ("crlf" or "lf"); a row that mixes
+        them is reported here."""
         if state.mixed:
-            return
+            return None
         if state.crlf and state.lf:
             out.append(
                 self.finding(
@@ -250,7 +247,7 @@ class RowRules:
                     fix="convert every line ending to `\\n`",
                 )
             )
-        elif state.crlf:
-            self._crlf_rows.append(index)
-        elif state.lf:
-            self._lf_rows += 1
+            return None
+        if state.crlf:
+            return "crlf"
+        return "lf" if state.lf else None

@@ -6,62 +6,79 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from ftqa.checks.leakage.endings import Detection, _Endings, detect, ending_marker, full_value
+from ftqa.checks.leakage.endings import (
+    Detection,
+    SideFeatures,
+    _Endings,
+    detect,
+    ending_marker,
+    full_value,
+    side_features,
+)
 from ftqa.checks.leakage.options import (
     CLASSIFICATION_LIMIT,
     CLASSIFICATION_RATIO,
     SEPARATOR_CANDIDATES,
     STOP_CANDIDATES,
 )
-from ftqa.checks.leakage.textual import _context, occurrences, quoted, share, show, stable_hash
+from ftqa.checks.leakage.textual import _context, occurrences, quoted, share, show
 from ftqa.finding import Finding
+from ftqa.providers.leakage import stable_hash
 from ftqa.records import Record
+
+# Candidate separators and stop sequences, in a fixed order: a row's features say which occur
+# in it as a bit mask.
+PROBES = tuple(dict.fromkeys(SEPARATOR_CANDIDATES + STOP_CANDIDATES))
+# (prompt side, completion side, hash of a completion of at most 64 characters, probe bits)
+CompletionFeatures = tuple[SideFeatures | None, SideFeatures | None, int | None, int]
 
 
 class SeparatorRules:
     """Separator rules of `LeakageChecker` (a mixin: the checker holds the state)."""
 
-    def _completion_row(self, record: Record, index: int) -> Iterator[Finding]:
+    def _completion_row(self, record: Record) -> tuple[list[Finding], CompletionFeatures]:
+        """A prompt/completion row's findings and the features of its two sides."""
         raw = record.raw
         prompt: str = raw["prompt"]
         completion: str = raw["completion"]
         skip_code = self.options.allow_in_code_blocks
-        self._probe(prompt, completion)
         marker = ending_marker(prompt) if prompt else ""
-        self._prompts.add(
-            index,
+        prompt_side = side_features(
             prompt,
             marker,
             occurrences(prompt, marker, len(prompt) - len(marker), skip_code),
             occurrences(completion, marker, len(completion), skip_code) if marker else 0,
         )
         stop = ending_marker(completion) if completion else ""
-        self._completions.add(
-            index,
-            completion,
-            stop,
-            occurrences(completion, stop, len(completion) - len(stop), skip_code),
+        completion_side = side_features(
+            completion, stop, occurrences(completion, stop, len(completion) - len(stop), skip_code)
         )
-        if len(completion) > 64:
+        short = None if len(completion) > 64 else stable_hash(completion)
+        probes = sum(1 << i for i, c in enumerate(PROBES) if c in prompt or c in completion)
+        findings = list(self._configured(record, prompt, completion))
+        if self.expects_space and completion and not completion[0].isspace():
+            findings.append(
+                self.finding(
+                    "completion-without-leading-space",
+                    "the completion does not start with a space; the target tokenizer "
+                    "encodes most words with their leading space",
+                    record,
+                    field="completion",
+                    evidence=completion[:40],
+                    fix="prepend a space to the completion",
+                )
+            )
+        return findings, (prompt_side, completion_side, short, probes)
+
+    def _remember_completion(self, row_index: int, features: CompletionFeatures) -> None:
+        prompt_side, completion_side, short, probes = features
+        self._probes.difference_update(c for i, c in enumerate(PROBES) if probes >> i & 1)
+        self._prompts.add(row_index, prompt_side)
+        self._completions.add(row_index, completion_side)
+        if short is None:
             self._long_completions += 1
         elif len(self._completion_hashes) <= CLASSIFICATION_LIMIT:
-            self._completion_hashes.add(stable_hash(completion))
-        yield from self._configured(record, prompt, completion)
-        if self.expects_space and completion and not completion[0].isspace():
-            yield self.finding(
-                "completion-without-leading-space",
-                "the completion does not start with a space; the target tokenizer "
-                "encodes most words with their leading space",
-                record,
-                field="completion",
-                evidence=completion[:40],
-                fix="prepend a space to the completion",
-            )
-
-    def _probe(self, prompt: str, completion: str) -> None:
-        """Remember which candidate separators and stop sequences occur anywhere."""
-        seen = [c for c in self._probes if c in prompt or c in completion]
-        self._probes.difference_update(seen)
+            self._completion_hashes.add(short)
 
     def _configured(self, record: Record, prompt: str, completion: str) -> Iterator[Finding]:
         separator, stop = self.options.separator, self.options.stop_sequence

@@ -15,8 +15,18 @@ from __future__ import annotations
 from array import array
 from collections import Counter
 from collections.abc import Iterator
+from typing import Any
 
-from ftqa.checks.leakage.textual import _context, content_field, quoted, share, show, where
+from ftqa.checks.leakage.endings import _RowState
+from ftqa.checks.leakage.textual import (
+    _context,
+    content_field,
+    masked,
+    quoted,
+    share,
+    show,
+    where,
+)
 from ftqa.finding import Finding
 from ftqa.records import Message, Record
 
@@ -30,7 +40,6 @@ class StopTokenState:
     def __init__(self) -> None:
         self.reply_rows = 0
         self.rows_ending: Counter[int] = Counter()  # token id -> rows with a reply ending in it
-        self.last_seen = (-1, -1)
         self.tokens: dict[str, int] = {}
         self.token_names: list[str] = []
         self.places: dict[tuple[str, str], int] = {}
@@ -62,7 +71,7 @@ class StopTokenRules:
     in `self._stop`)."""
 
     def _hold_ending(
-        self, record: Record, message: Message, text: str, hits: list[Hit], row_index: int
+        self, record: Record, message: Message, text: str, hits: list[Hit], state: _RowState
     ) -> list[Hit]:
         """`hits` without a token that ends this reply, which is remembered instead (unless the
         reply has other tokens too: then the row is reported anyway, with all of them)."""
@@ -70,25 +79,35 @@ class StopTokenRules:
         vocabulary = self.vocabulary
         if last[1] != len(text.rstrip()) or vocabulary.info(last[2]).kind != "token":
             return hits
-        stop = self._stop
-        token = stop.intern_token(last[2])
-        if stop.last_seen != (row_index, token):
-            stop.rows_ending[token] += 1
-            stop.last_seen = (row_index, token)
+        token = last[2]
+        if not state.endings or state.endings[-1] != token:
+            state.endings.append(token)
         if any(vocabulary.info(hit[2]).kind != "label" for hit in hits[:-1]):
             return hits
-        if stop.rows and stop.rows[-1] == row_index and stop.token[-1] == token:
-            stop.count[-1] += 1
+        if state.held and state.held[-1][0] == token:
+            state.held[-1][3] += 1
         else:
             field = content_field(record.raw, message.field)
-            stop.rows.append(row_index)
-            stop.token.append(token)
-            stop.place.append(stop.intern_place(field, where(message)))
-            stop.count.append(1)
-            if len(stop.evidence) < EVIDENCE_KEPT:
-                stop.evidence.append(_context(text, last[0], last[1]))
-        self._token_counts[last[2]] += 1
+            evidence = masked(_context(text, last[0], last[1]))
+            state.held.append([token, masked(field), masked(where(message)), 1, evidence])
+        state.token_counts[token] += 1
         return hits[:-1]
+
+    def _remember_stop_tokens(
+        self, row_index: int, reply: bool, endings: list[str], held: list[list[Any]]
+    ) -> None:
+        """Fold one row's reply-ending tokens into `self._stop`."""
+        stop = self._stop
+        stop.reply_rows += reply
+        for token in endings:
+            stop.rows_ending[stop.intern_token(token)] += 1
+        for token, field, place, count, evidence in held:
+            stop.rows.append(row_index)
+            stop.token.append(stop.intern_token(token))
+            stop.place.append(stop.intern_place(field, place))
+            stop.count.append(count)
+            if len(stop.evidence) < EVIDENCE_KEPT:
+                stop.evidence.append(evidence)
 
     def _finish_stop_tokens(self) -> Iterator[Finding]:
         stop = self._stop

@@ -5,11 +5,14 @@ from __future__ import annotations
 import bisect
 import json
 import re
-import zlib
 from collections.abc import Mapping
+from functools import lru_cache
 from typing import Any
 
+from ftqa.detect.scan import replace_spans
+from ftqa.outbound import sensitive_spans
 from ftqa.records import Message, Record
+from ftqa.text import clean_text
 
 _COLON = re.compile(r"[ \t]*:")
 _FENCE = re.compile(r"^[ \t]*(?:```|~~~)", re.M)
@@ -53,8 +56,15 @@ def share(part: int, whole: int) -> str:
     return f"{part} of {whole} ({100 * part / whole:.0f}%)" if whole else "0"
 
 
-def stable_hash(text: str) -> int:
-    return zlib.crc32(text.encode("utf-8", "surrogatepass")) | (min(len(text), 0x7FFF) << 32)
+@lru_cache(maxsize=1 << 13)  # rows repeat system prompts, scaffolds and endings
+def masked(text: str) -> str:
+    """`text` with credentials and personal data masked and lone surrogates replaced, and
+    nothing else changed (line endings and markers stay comparable): for the texts per-row
+    features carry (markers, tails, prompt heads, evidence), which are cached and sent between
+    processes; what they become in a report passes the outbound layer again."""
+    text = clean_text(text)
+    spans = sensitive_spans(text)
+    return replace_spans(text, spans) if spans else text
 
 
 def _common_suffix(current: str, text: str) -> str:

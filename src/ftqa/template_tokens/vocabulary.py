@@ -1,15 +1,32 @@
-"""What the checker looks for: the target tokenizer's special tokens, every family's tokens and
-turn labels, and ONE combined matcher over all of them."""
+"""What the `leakage` checker looks for: the target tokenizer's special tokens, every family's
+tokens and turn labels, and ONE combined matcher over all of them. A library (not part of the
+checker) so that providers can count a row's template tokens too (`ftqa.providers.leakage`)."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
-from ftqa.checks.leakage.families import default_role_labels, families, families_for_model
-from ftqa.checks.leakage.options import LeakageOptions
+from ftqa.template_tokens.families import default_role_labels, families, families_for_model
+
+
+class VocabularyOptions(Protocol):
+    """The options a vocabulary is built from (the `leakage` checker's options)."""
+
+    @property
+    def target_families(self) -> Any: ...
+    @property
+    def extra_special_tokens(self) -> Any: ...
+    @property
+    def allowed_tokens(self) -> Any: ...
+    @property
+    def extra_tokens(self) -> Any: ...
+    @property
+    def role_labels(self) -> Any: ...
+    @property
+    def turn_labels(self) -> Any: ...
 
 
 @dataclass(frozen=True)
@@ -23,7 +40,7 @@ class Target:
     note: str | None = None
 
 
-def resolve_target(model: str | None, options: LeakageOptions) -> Target:
+def resolve_target(model: str | None, options: VocabularyOptions) -> Target:
     chosen = list(options.target_families)
     special = set(options.extra_special_tokens)
     encoding = None
@@ -213,7 +230,9 @@ class Vocabulary:
     start_label: re.Pattern[str] | None
 
     @classmethod
-    def build(cls, options: LeakageOptions, model: str | None, engine: str = "auto") -> Vocabulary:
+    def build(
+        cls, options: VocabularyOptions, model: str | None, engine: str = "auto"
+    ) -> Vocabulary:
         target = resolve_target(model, options)
         tokens: dict[str, TokenInfo] = {}
         patterns: dict[str, tuple[str, ...]] = {}
