@@ -51,7 +51,7 @@ def replay(
     }
     cls: type[Checker] = load_checker(check_id)
     context = CheckContext(files=(str(path),), model=model)
-    run = RunContext(model=model, options=validated)
+    run = RunContext(model=model, options=validated, active=frozenset(validated))
     mapper = cls(validated[check_id], context)
     records = _records(path)
     order = list(range(len(records)))

@@ -257,11 +257,22 @@ def test_builtin_measures_are_computed_without_their_checker(tmp_path):
     assert {field for field, _ in key} == {"short", "fits"}  # both fire on some rows
 
 
-def test_measures_constraints_cannot_compute_are_reported_missing(tmp_path):
+def test_template_tokens_are_computed_without_leakage(tmp_path):
     config = _config(tmp_path, '{ name = "clean", check = "template_tokens == 0" }')
+    alone = _run(CHAT, config, select="constraints")
+    assert _findings(alone, "constraint-not-evaluated") == []
+    together = _run(CHAT, config, select="constraints,leakage")
+    key = sorted((f["field"], f["line"]) for f in _findings(together))
+    assert sorted((f["field"], f["line"]) for f in _findings(alone)) == key
+
+
+def test_plugin_columns_are_reported_missing(tmp_path):
+    config = _config(
+        tmp_path, '{ name = "scored", check = "my_score > 0" }', 'extra-columns = ["my_score"]\n'
+    )
     report = _run(CHAT, config, select="constraints")
     [finding] = _findings(report, "constraint-not-evaluated")
-    assert "`template_tokens`" in finding["message"]
+    assert "`my_score`" in finding["message"]
     assert "not available to constraints" in finding["message"]
 
 

@@ -83,12 +83,16 @@ def identity(plan: RunPlan, mapper: Mapper, pure: frozenset[int]) -> bytes:
                 _source_of(cls),
             ]
         )
-    # Providers may follow any checker's options (token counts follow token_length's).
+    # Providers may follow any checker's options (token counts follow token_length's): every
+    # option set that differs from its checker's defaults (the defaults are in the code).
     parts.append(
-        {key: value.model_dump(mode="json") for key, value in mapper.run_context.options.items()}
-        if mapper.run_context is not None
-        else None
+        {
+            key: value.model_dump(mode="json")
+            for key, value in sorted(plan.settings.options.items())
+            if value != type(value)()
+        }
     )
+    parts.append(sorted(c.id for c in plan.classes))
     parts.append(_model_files(plan.model))
     return run_identity(parts)
 

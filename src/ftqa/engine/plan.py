@@ -4,6 +4,7 @@ checkers from it."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -11,6 +12,25 @@ from ftqa.checker import CheckContext, Checker, Rule
 from ftqa.config import Settings
 from ftqa.engine.inputs import Inputs
 from ftqa.providers import RunContext
+from ftqa.registry import checker_ids, is_checker
+
+
+class CheckerOptions(Mapping[str, Any]):
+    """Every installed checker's options, loaded when first read."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+
+    def __getitem__(self, check_id: str) -> Any:
+        if not is_checker(check_id):
+            raise KeyError(check_id)
+        return self.settings.options_for(check_id)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(checker_ids())
+
+    def __len__(self) -> int:
+        return len(checker_ids())
 
 
 @dataclass(frozen=True)
@@ -45,10 +65,11 @@ class RunPlan:
         return [c(self.settings.options_for(c.id), self.context) for c in self.classes]
 
     def run_context(self) -> RunContext:
-        options: dict[str, Any] = {
-            c.id: self.settings.options_for(c.id) for c in self.settings.candidates()
-        }
-        return RunContext(model=self.model, options=options)
+        return RunContext(
+            model=self.model,
+            options=CheckerOptions(self.settings),
+            active=frozenset(c.id for c in self.classes),
+        )
 
     def rules(self) -> dict[tuple[str, str], Rule]:
         return {(c.id, rule.slug): rule for c in self.classes for rule in c.rules}

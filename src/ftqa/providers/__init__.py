@@ -11,7 +11,7 @@ checker run before another.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
@@ -22,11 +22,13 @@ T = TypeVar("T")
 
 @dataclass(frozen=True)
 class RunContext:
-    """What providers may know about the run: the target model and every checker's options
-    (a provider such as token counts follows the options of the checker that owns the idea)."""
+    """What providers may know about the run: the target model, any checker's options (a
+    provider such as token counts follows the options of the checker that owns the idea, run or
+    not; `options.get(id)` is None for an unknown id) and the ids of the checkers that run."""
 
     model: str | None = None
-    options: dict[str, Any] = field(default_factory=dict)
+    options: Mapping[str, Any] = field(default_factory=dict)
+    active: frozenset[str] = frozenset()
     memo: dict[Hashable, Any] = field(default_factory=dict, compare=False)
 
     def once(self, key: Hashable, build: Callable[[], T]) -> T:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-import zlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -182,22 +181,6 @@ def _responses(provided: Provided) -> ResponseMeasures | None:
     )
 
 
-def _system_prompt_hash(provided: Provided) -> str | None:
-    """`leakage`'s measure: the CRC-32 of the system prompt that opens the conversation (before
-    the first user turn), as 8 hex digits; None without one."""
-    system = None
-    for message in provided.record.messages:
-        role = message.role
-        if system is None and (role == "system" or role == "developer"):
-            system = message.content
-        elif role == "user":
-            break
-    if not system:
-        return None
-    return f"{zlib.crc32(system.encode('utf-8', 'surrogatepass')):08x}"
-
-
 LANGUAGE = Provider("language", _language, "(language, declared by the row?)")
 CATEGORY = Provider("category", _category, "(task/category value, the key it came from)")
 RESPONSES = Provider("responses", _responses, "ResponseMeasures of a conversation, else None")
-SYSTEM_PROMPT = Provider("system_prompt", _system_prompt_hash, "CRC-32 of the system prompt")

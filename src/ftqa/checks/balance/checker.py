@@ -89,7 +89,7 @@ class BalanceChecker(BalanceFindings, BalanceStatistics, Checker):
             if replies.variant is not None:
                 excerpt = _excerpt(system_prompt(record.messages) or "")
             tokens = None
-            if "token_length" in provided.run.options:  # response tokens when it counts them
+            if "token_length" in provided.run.active:  # response tokens when it counts them
                 counted = tokens_if_known(provided)
                 tokens = counted.counts.trainable if counted is not None else None
             conversation = (

@@ -17,7 +17,8 @@ from ftqa.checks.constraints.options import ConstraintsOptions
 from ftqa.finding import Finding, Severity
 from ftqa.outbound import outbound
 from ftqa.providers import Provided
-from ftqa.providers.measures import CATEGORY, LANGUAGE, RESPONSES, SYSTEM_PROMPT
+from ftqa.providers.leakage import SYSTEM_PROMPT_ID, TEMPLATE_TOKENS
+from ftqa.providers.measures import CATEGORY, LANGUAGE, RESPONSES
 from ftqa.providers.tokens import TOKENS
 from ftqa.records import Record
 from ftqa.rowresult import RowKey, RowResult
@@ -61,7 +62,7 @@ class ConstraintsChecker(Checker):
     )
     Options = ConstraintsOptions
     version = "2"
-    needs = (TOKENS, LANGUAGE, CATEGORY, RESPONSES, SYSTEM_PROMPT)
+    needs = (TOKENS, LANGUAGE, CATEGORY, RESPONSES, SYSTEM_PROMPT_ID, TEMPLATE_TOKENS)
     pure_map = True
     options: ConstraintsOptions
 

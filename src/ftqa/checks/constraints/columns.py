@@ -4,8 +4,8 @@ measures built-in checkers report, and how a row gives each.
 Constraints computes every built-in measure itself through the providers that the checker
 owning the measure uses (`ftqa.providers.tokens`, `ftqa.providers.measures`), following that
 checker's options from the run, so a constraint is judged on the same value the examples table
-shows whichever checkers run. Measures no provider computes yet (`template_tokens`) and
-plugin measures (`extra-columns`) are empty here.
+shows whichever checkers run (`ftqa.providers.leakage` for `system_prompt` and
+`template_tokens`). Plugin measures (`extra-columns`) are empty here.
 """
 
 from __future__ import annotations
@@ -14,7 +14,8 @@ from collections.abc import Callable
 from typing import Any
 
 from ftqa.providers import Provided
-from ftqa.providers.measures import CATEGORY, LANGUAGE, RESPONSES, SYSTEM_PROMPT
+from ftqa.providers.leakage import SYSTEM_PROMPT_ID, TEMPLATE_TOKENS
+from ftqa.providers.measures import CATEGORY, LANGUAGE, RESPONSES
 from ftqa.providers.tokens import tokens_if_known
 from ftqa.records import Record
 
@@ -77,7 +78,8 @@ MEASURED: dict[str, Callable[[Provided], Any]] = {
     "response_chars": _response(lambda replies: replies.chars),
     "refusal": _response(lambda replies: replies.refusal is not None),
     "tool_use": _response(lambda replies: replies.tool_use),
-    "system_prompt": lambda provided: provided(SYSTEM_PROMPT),
+    "system_prompt": lambda provided: provided(SYSTEM_PROMPT_ID),
+    "template_tokens": lambda provided: provided(TEMPLATE_TOKENS),
 }
 
 
