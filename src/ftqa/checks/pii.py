@@ -11,26 +11,22 @@ from __future__ import annotations
 
 import ipaddress
 from collections import Counter
-from collections.abc import Iterator
 from typing import Any
 
 from pydantic import Field, field_validator
 
 from ftqa.checker import Checker, Edit, Options, Rule
-from ftqa.detect.keys import (
-    KEY_MARK,
-    REPEATED_MARK,
-    HeadersSeen,
-    Spot,
-    header_spots,
-    key_strings,
-    rename_keys,
-    row_spots,
-    spots_joined,
-)
+from ftqa.detect.keys import KEY_MARK, REPEATED_MARK, Spot, key_strings, rename_keys
 from ftqa.detect.pii import Pii, PiiDetector
 from ftqa.detect.pii_tables import DEFAULT_ALLOWED_IPS, NATIONAL_IDS
-from ftqa.detect.rows import joined_bytes, joined_text, text_fields
+from ftqa.detect.row_scan import (
+    Found,
+    Hit,
+    header_to_scan,
+    scan_header,
+    scan_spots,
+    scan_values,
+)
 from ftqa.detect.scan import (
     Path,
     Placeholders,
@@ -41,7 +37,10 @@ from ftqa.detect.scan import (
     rewrite_strings,
 )
 from ftqa.finding import Finding, Severity
+from ftqa.providers import Provided
+from ftqa.providers.text import JOINED_BYTES, JOINED_TEXT, KEY_SPOTS, SPOTS_JOINED, TEXT_FIELDS
 from ftqa.records import Record
+from ftqa.rowresult import RowKey, RowResult
 
 W = Severity.WARNING
 
@@ -146,85 +145,64 @@ class PiiChecker(Checker):
     rules = RULES
     Options = PiiOptions
     options: PiiOptions
+    needs = (TEXT_FIELDS, JOINED_TEXT, JOINED_BYTES, KEY_SPOTS, SPOTS_JOINED)
+    pure_map = True
+    sees_unreadable_rows = True  # the first row carries the file's header, readable or not
 
     def __init__(self, options: PiiOptions, context: Any) -> None:
         super().__init__(options, context)
         self.detector = PiiDetector(options)
+        self.scanner = PiiScanner(self.detector)
         self._by_rule: Counter[str] = Counter()
         self._by_type: Counter[str] = Counter()
         self._rows = 0
         self._scanned = 0
-        self._headers = HeadersSeen()
 
-    def check_record(self, record: Record) -> Iterator[Finding]:
-        self._scanned += 1
-        row_has = False
-        for finding in self._values(record):
-            row_has = True
-            yield finding
-        if self.detector.may_hold(*spots_joined(record)):
-            for finding in self._spots(record, row_spots(record)):
-                row_has = True
-                yield finding
-        if row_has:
+    def map(self, record: Record, provided: Provided) -> RowResult | None:
+        """Findings in the row's values and keys, and in the file's header on its first row.
+        Features: whether the row was scanned (it is readable), and `[rule, label, in_header]`
+        of each finding."""
+        scanner = self.scanner
+        header = header_to_scan(record)
+        in_header = scan_header(scanner, header) if header is not None else []
+        scanned = record.readable and record.row >= 0
+        in_row: list[Hit] = []
+        if scanned:
+            fields = provided(TEXT_FIELDS)
+            in_row = scan_values(scanner, fields, provided(JOINED_TEXT), provided(JOINED_BYTES))
+            in_row += scan_spots(scanner, provided(KEY_SPOTS), *provided(SPOTS_JOINED))
+        if not (scanned or in_header):
+            return None
+        findings = [self._finding(hit, record) for hit in in_row]
+        if header is not None:  # a header is no row
+            findings += [self._finding(hit, None, record.file, header.line) for hit in in_header]
+        found = [[hit.rule, hit.label, False] for hit in in_row]
+        found += [[hit.rule, hit.label, True] for hit in in_header]
+        return RowResult(findings, [scanned, found])
+
+    def _finding(
+        self, hit: Hit, record: Record | None, file: str | None = None, line: int | None = None
+    ) -> Finding:
+        return self.finding(
+            hit.rule,
+            f"possible {hit.label} in {hit.where} (character {hit.start + 1}); "
+            "detection is best-effort",
+            record,
+            field=hit.field,
+            evidence=hit.shown,
+            fix=FIX_HINT,
+            file=file,
+            line=line,
+        )
+
+    def reduce(self, key: RowKey, features: list[Any]) -> None:
+        scanned, found = features
+        self._scanned += 1 if scanned else 0
+        for rule, label, _ in found:
+            self._by_rule[rule] += 1
+            self._by_type[label] += 1
+        if any(not in_header for _, _, in_header in found):
             self._rows += 1
-        header = self._headers.first(record)
-        if header is not None:
-            yield from self._spots(record, header_spots(header), header.line)
-
-    def _values(self, record: Record) -> Iterator[Finding]:
-        if not self.detector.may_hold(joined_text(record), joined_bytes(record)):
-            return
-        for path, text in text_fields(record):
-            if is_structural(path):
-                continue
-            items = self.detector.find(text)
-            if not items:
-                continue
-            field = format_path(path)
-            seen: set[tuple[str, str]] = set()
-            for item in items:
-                if (item.rule, item.key) in seen:
-                    continue
-                seen.add((item.rule, item.key))
-                self._by_rule[item.rule] += 1
-                self._by_type[item.label] += 1
-                yield self.finding(
-                    item.rule,
-                    f"possible {item.label} in `{field}` (character {item.start + 1}); "
-                    "detection is best-effort",
-                    record,
-                    field=field,
-                    evidence=item.shown,
-                    fix=FIX_HINT,
-                )
-
-    def _spots(
-        self, record: Record, spots: list[Spot], header_line: int | None = None
-    ) -> Iterator[Finding]:
-        """Keys, earlier values of repeated keys, header cells: the same detector; a name made
-        of digits alone (a numeric id used as a key) is not read as a phone or card number."""
-        for spot in spots:
-            if spot.kind == "repeated" and is_structural(spot.path):
-                continue
-            seen: set[tuple[str, str]] = set()
-            for item in _in_spot(self.detector, spot):
-                if (item.rule, item.key) in seen:
-                    continue
-                seen.add((item.rule, item.key))
-                self._by_rule[item.rule] += 1
-                self._by_type[item.label] += 1
-                yield self.finding(
-                    item.rule,
-                    f"possible {item.label} in {spot.where} (character {item.start + 1}); "
-                    "detection is best-effort",
-                    None if header_line is not None else record,  # a header is no row
-                    field=spot.field,
-                    evidence=item.shown,
-                    fix=FIX_HINT,
-                    file=record.file,
-                    line=header_line,
-                )
 
     def stats(self) -> dict[str, Any]:
         return {
@@ -262,6 +240,30 @@ DROPPED_REPEATED = (
     "removed with the earlier value of the repeated key: the row is written again with the "
     "last value, the one JSON readers keep"
 )
+
+
+class PiiScanner:
+    """What `pii` looks for in a row's places (`ftqa.detect.row_scan`): nothing in structural
+    values (ids, roles, names of tools); a name made of digits alone (a numeric id used as a
+    key) is not read as a phone or card number."""
+
+    def __init__(self, detector: PiiDetector) -> None:
+        self.detector = detector
+
+    def may_hold(self, text: str, data: bytes) -> bool:
+        return self.detector.may_hold(text, data)
+
+    def in_value(self, path: Path, text: str) -> list[Found]:
+        return [] if is_structural(path) else _found(self.detector.find(text))
+
+    def in_spot(self, spot: Spot) -> list[Found]:
+        if spot.kind == "repeated" and is_structural(spot.path):
+            return []
+        return _found(_in_spot(self.detector, spot))
+
+
+def _found(items: list[Pii]) -> list[Found]:
+    return [Found(item.rule, item.label, item.start, item.shown, item.key) for item in items]
 
 
 def _in_spot(detector: PiiDetector, spot: Spot) -> list[Pii]:

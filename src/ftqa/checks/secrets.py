@@ -16,24 +16,20 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterator
 from typing import Any
 
 from pydantic import Field, field_validator
 
 from ftqa.checker import Checker, Edit, Options, Rule
-from ftqa.detect.keys import (
-    KEY_MARK,
-    REPEATED_MARK,
-    HeadersSeen,
-    Spot,
-    header_spots,
-    key_strings,
-    rename_keys,
-    row_spots,
-    spots_joined,
+from ftqa.detect.keys import KEY_MARK, REPEATED_MARK, Spot, key_strings, rename_keys
+from ftqa.detect.row_scan import (
+    Found,
+    Hit,
+    header_to_scan,
+    scan_header,
+    scan_spots,
+    scan_values,
 )
-from ftqa.detect.rows import joined_bytes, text_fields
 from ftqa.detect.scan import (
     Path,
     Placeholders,
@@ -47,7 +43,10 @@ from ftqa.detect.secret_shapes import Secret
 from ftqa.detect.secrets import SecretDetector, may_hold_secret
 from ftqa.finding import Finding, Severity
 from ftqa.outbound import outbound
+from ftqa.providers import Provided
+from ftqa.providers.text import JOINED_BYTES, JOINED_TEXT, KEY_SPOTS, SPOTS_JOINED, TEXT_FIELDS
 from ftqa.records import Record
+from ftqa.rowresult import RowKey, RowResult
 
 E, W = Severity.ERROR, Severity.WARNING
 
@@ -133,75 +132,58 @@ class SecretsChecker(Checker):
     rules = RULES
     Options = SecretsOptions
     options: SecretsOptions
+    needs = (TEXT_FIELDS, JOINED_TEXT, JOINED_BYTES, KEY_SPOTS, SPOTS_JOINED)
+    pure_map = True
+    sees_unreadable_rows = True  # the first row carries the file's header, readable or not
 
     def __init__(self, options: SecretsOptions, context: Any) -> None:
         super().__init__(options, context)
         self.detector = SecretDetector(options)
+        self.scanner = SecretScanner(self.detector)
         self._by_type: Counter[str] = Counter()
         self._by_rule: Counter[str] = Counter()
         self._rows = 0
-        self._scanned = 0
-        self._headers = HeadersSeen()
 
-    def check_record(self, record: Record) -> Iterator[Finding]:
-        self._scanned += 1
-        row_has = False
-        for finding in self._values(record):
-            row_has = True
-            yield finding
-        if may_hold_secret(*spots_joined(record)):
-            for finding in self._spots(record, row_spots(record)):
-                row_has = True
-                yield finding
-        if row_has:
+    def map(self, record: Record, provided: Provided) -> RowResult | None:
+        """Findings in the row's values and keys, and in the file's header on its first row.
+        Features: `[rule, label, in_header]` of each finding, or None when there is none."""
+        scanner = self.scanner
+        header = header_to_scan(record)
+        in_header = scan_header(scanner, header) if header is not None else []
+        in_row: list[Hit] = []
+        if record.readable and record.row >= 0:
+            fields = provided(TEXT_FIELDS)
+            in_row = scan_values(scanner, fields, provided(JOINED_TEXT), provided(JOINED_BYTES))
+            in_row += scan_spots(scanner, provided(KEY_SPOTS), *provided(SPOTS_JOINED))
+        if not (in_row or in_header):
+            return None
+        findings = [self._finding(hit, record) for hit in in_row]
+        if header is not None:  # a header is no row
+            findings += [self._finding(hit, None, record.file, header.line) for hit in in_header]
+        features = [[hit.rule, hit.label, False] for hit in in_row]
+        features += [[hit.rule, hit.label, True] for hit in in_header]
+        return RowResult(findings, features)
+
+    def _finding(
+        self, hit: Hit, record: Record | None, file: str | None = None, line: int | None = None
+    ) -> Finding:
+        return self.finding(
+            hit.rule,
+            f"{_article(hit.label)} {hit.label} in {hit.where} (character {hit.start + 1})",
+            record,
+            field=hit.field,
+            evidence=hit.shown,
+            fix=FIX_HINT,
+            file=file,
+            line=line,
+        )
+
+    def reduce(self, key: RowKey, features: list[list[Any]]) -> None:
+        for rule, label, _ in features:
+            self._by_rule[rule] += 1
+            self._by_type[label] += 1
+        if any(not in_header for _, _, in_header in features):
             self._rows += 1
-        header = self._headers.first(record)
-        if header is not None:
-            yield from self._spots(record, header_spots(header), header.line)
-
-    def _values(self, record: Record) -> Iterator[Finding]:
-        detector = self.detector
-        if not may_hold_secret("", joined_bytes(record)):
-            return
-        for path, text in text_fields(record):
-            secrets = detector.find(text, is_structural(path))
-            if not secrets:
-                continue
-            field = format_path(path)
-            for secret in _once_per_value(text, secrets):
-                self._by_type[secret.label] += 1
-                self._by_rule[secret.rule] += 1
-                yield self.finding(
-                    secret.rule,
-                    f"{_article(secret.label)} {secret.label} in `{field}` "
-                    f"(character {secret.start + 1})",
-                    record,
-                    field=field,
-                    evidence=secret.masked(text),
-                    fix=FIX_HINT,
-                )
-
-    def _spots(
-        self, record: Record, spots: list[Spot], header_line: int | None = None
-    ) -> Iterator[Finding]:
-        """Keys, earlier values of repeated keys, header cells: the same detector; the generic
-        high-entropy test is left out for names (keys and column names are often random ids)."""
-        for spot in spots:
-            names = spot.kind != "repeated" or is_structural(spot.path)
-            for secret in _once_per_value(spot.text, self.detector.find(spot.text, names)):
-                self._by_type[secret.label] += 1
-                self._by_rule[secret.rule] += 1
-                yield self.finding(
-                    secret.rule,
-                    f"{_article(secret.label)} {secret.label} in {spot.where} "
-                    f"(character {secret.start + 1})",
-                    None if header_line is not None else record,  # a header is no row
-                    field=spot.field,
-                    evidence=secret.masked(spot.text),
-                    fix=FIX_HINT,
-                    file=record.file,
-                    line=header_line,
-                )
 
     def stats(self) -> dict[str, Any]:
         return {
@@ -263,15 +245,26 @@ def redact(raw: Any, rule: str, detector: SecretDetector, top_keys: bool = True)
     return Edit(value, before=f"{rule} in " + ", ".join(fields), after=", ".join(names.given))
 
 
-def _once_per_value(text: str, secrets: list[Secret]) -> list[Secret]:
-    seen: set[tuple[str, str]] = set()
-    unique = []
-    for secret in secrets:
-        key = (secret.rule, text[secret.start : secret.end])
-        if key not in seen:
-            seen.add(key)
-            unique.append(secret)
-    return unique
+class SecretScanner:
+    """What `secrets` looks for in a row's places (`ftqa.detect.row_scan`); the generic
+    high-entropy test is left out for names (keys and column names are often random ids)."""
+
+    def __init__(self, detector: SecretDetector) -> None:
+        self.detector = detector
+
+    def may_hold(self, text: str, data: bytes) -> bool:
+        return may_hold_secret(text, data)
+
+    def in_value(self, path: Path, text: str) -> list[Found]:
+        return _found(text, self.detector.find(text, is_structural(path)))
+
+    def in_spot(self, spot: Spot) -> list[Found]:
+        names = spot.kind != "repeated" or is_structural(spot.path)
+        return _found(spot.text, self.detector.find(spot.text, names))
+
+
+def _found(text: str, secrets: list[Secret]) -> list[Found]:
+    return [Found(s.rule, s.label, s.start, s.masked(text), text[s.start : s.end]) for s in secrets]
 
 
 def _article(label: str) -> str:

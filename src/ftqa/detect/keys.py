@@ -14,15 +14,10 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from ftqa.detect.scan import Path, format_path, iter_strings, utf8
+from ftqa.detect.scan import Path, format_path, iter_strings
 from ftqa.records import Header, Record
 
 SpotKind = Literal["key", "repeated", "header"]
-
-# `record.cache` keys: the row's spots, all their texts joined by newlines, and its UTF-8.
-SPOTS = "spots"
-SPOTS_JOINED = "spots_joined"
-SPOTS_BLOB = "spots_blob"
 
 # Field-path suffixes that mark these places; `fix` reads them back from a finding's field.
 KEY_MARK = "<key>"
@@ -96,50 +91,12 @@ def row_spot_list(record: Record) -> list[Spot]:
     return spots
 
 
-def row_spots(record: Record) -> list[Spot]:
-    """`row_spot_list`, memoised in `record.cache` (for callers outside a checker run)."""
-    cached = record.cache.get(SPOTS)
-    if cached is None:
-        cached = record.cache[SPOTS] = row_spot_list(record)
-    return cached  # type: ignore[no-any-return]
-
-
-def spots_joined(record: Record) -> tuple[str, bytes]:
-    """The texts of `row_spots` joined by newlines, and their UTF-8: the row-level pre-filter."""
-    cached = record.cache.get(SPOTS_JOINED)
-    if cached is None:
-        text = "\n".join(spot.text for spot in row_spots(record))
-        cached = record.cache[SPOTS_JOINED] = text
-        record.cache[SPOTS_BLOB] = utf8(text)
-    return cached, record.cache[SPOTS_BLOB]
-
-
 def header_spots(header: Header) -> list[Spot]:
     return [
         Spot("header", cell, column=index)
         for index, cell in enumerate(header.cells, start=1)
         if cell
     ]
-
-
-class HeadersSeen:
-    """The headers a checker has already scanned: each file's header is reported once (every
-    record of the file shares one `Header`)."""
-
-    def __init__(self) -> None:
-        self._seen: set[tuple[str, int]] = set()
-
-    def first(self, record: Record) -> Header | None:
-        header = record.header
-        if header is None or (record.file, header.line) in self._seen:
-            return None
-        self._seen.add((record.file, header.line))
-        return header
-
-
-def shown_with(text: str, start: int, end: int, masked: str) -> str:
-    """`text` with `text[start:end]` replaced by its masked form (for a key's evidence)."""
-    return text[:start] + masked + text[end:]
 
 
 # ---------------------------------------------------------------------------------------------
