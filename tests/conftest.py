@@ -16,7 +16,7 @@ DATA = Path(__file__).resolve().parent / "data"
 
 # The row cache of every run in this session (subprocesses inherit it) lives in a temporary
 # folder, not in the checkout; tests of the cache itself name their own folder.
-os.environ.setdefault("FTQA_CACHE_DIR", tempfile.mkdtemp(prefix="ftqa-cache-"))
+os.environ.setdefault("FTQA_ROW_CACHE", tempfile.mkdtemp(prefix="ftqa-rows-"))
 
 
 def run_cli(

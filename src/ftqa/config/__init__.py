@@ -113,9 +113,9 @@ class GlobalSettings(BaseModel):
         "edit maps only the changed rows (`--no-cache`: off).",
     )
     cache_dir: str = Field(
-        default_factory=lambda: os.environ.get("FTQA_CACHE_DIR") or ".ftqa_cache",
+        default_factory=lambda: os.environ.get("FTQA_ROW_CACHE") or ".ftqa_cache",
         description="Folder of the row cache (relative: to the working directory; default "
-        "`$FTQA_CACHE_DIR` or `.ftqa_cache`); may be shared storage.",
+        "`$FTQA_ROW_CACHE` or `.ftqa_cache`); may be shared storage.",
     )
     cache_max_mb: int = Field(
         1024, ge=1, description="Size of the row cache before the oldest entries are evicted."
