@@ -46,6 +46,8 @@ class DaskExecutor:
         self.block_bytes = block_bytes
         self.note: str | None = None
         self.workers: int | None = None
+        self.worker_peak_mb = 0.0
+        self.cache_counts = [0, 0]
 
     def map_into(
         self,
@@ -76,7 +78,7 @@ class DaskExecutor:
                     for job in entry.jobs
                 ]
             for entry in files:
-                _reduce_file(entry, reduction, progress)
+                _reduce_file(entry, reduction, progress, self)
 
 
 @dataclass
@@ -118,7 +120,9 @@ def _ranges(scans: list[tuple[int, int]], starts: list[int], size: int) -> list[
     ]
 
 
-def _reduce_file(entry: _File, reduction: Reduction, progress: ProgressHook | None) -> None:
+def _reduce_file(
+    entry: _File, reduction: Reduction, progress: ProgressHook | None, executor: DaskExecutor
+) -> None:
     from collections import Counter
 
     offset = 0
@@ -135,6 +139,9 @@ def _reduce_file(entry: _File, reduction: Reduction, progress: ProgressHook | No
         for state, seconds in zip(reduction.states, result.seconds, strict=False):
             state.seconds += seconds
         offset += result.counted
+        executor.worker_peak_mb = max(executor.worker_peak_mb, result.peak_rss_mb)
+        executor.cache_counts[0] += result.cache_hits
+        executor.cache_counts[1] += result.cache_misses
         formats.update(result.formats)
         sha256 = sha256 or result.sha256
         if progress is not None:

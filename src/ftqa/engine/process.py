@@ -47,6 +47,7 @@ class ProcessExecutor:
         self.chunk_bytes = chunk_bytes
         self.note: str | None = None
         self.cache_counts = [0, 0]  # row cache hits and misses in the workers
+        self.worker_peak_mb = 0.0
         self._spare: Mapper | None = None
 
     def map_into(
@@ -126,6 +127,7 @@ class ProcessExecutor:
                 state.seconds += seconds
             offset += result.counted
             if result is not local:
+                self.worker_peak_mb = max(self.worker_peak_mb, result.peak_rss_mb)
                 self.cache_counts[0] += result.cache_hits
                 self.cache_counts[1] += result.cache_misses
             formats.update(result.formats)

@@ -20,6 +20,7 @@ from ftqa.engine.mapping import Mapper
 from ftqa.engine.plan import RunPlan
 from ftqa.engine.reduction import BOOKKEEPING as REDUCE_BOOKKEEPING
 from ftqa.engine.reduction import Examples, Reduction
+from ftqa.engine.worker import peak_rss_mb
 from ftqa.report import Report
 from ftqa.timelimit import CallTimer
 
@@ -66,9 +67,9 @@ def run(
             cache.close()
     # How the rows were mapped: like timings, the one part of a report that differs by executor.
     engine: dict[str, object] = {"executor": chosen.name}
-    for attribute in ("workers", "note"):
+    for attribute in ("workers", "note", "worker_peak_mb"):
         value = getattr(chosen, attribute, None)
-        if value is not None:
+        if value:
             engine[attribute] = value
     if cache is not None:
         hits, misses = cache.hits, cache.misses
@@ -76,5 +77,6 @@ def run(
         if extra is not None:
             hits, misses = hits + extra[0], misses + extra[1]
         engine["cache"] = {"hits": hits, "misses": misses}
+    engine["peak_mb"] = peak_rss_mb()
     stats["engine"] = engine
     return build_report(reduction, settings, stats, extras)

@@ -57,6 +57,7 @@ class JobResult:
     refused: tuple[str, str] | None = None  # (path, message) of an input that cannot be read
     cache_hits: int = 0
     cache_misses: int = 0
+    peak_rss_mb: float = 0.0  # of the process that mapped the job, when it finished
 
 
 def send(stream: BinaryIO, message: Any) -> None:
@@ -120,7 +121,18 @@ def map_job(mapper: Mapper, job: Job) -> JobResult:
     result.seconds = [state.seconds for state in mapper.states]
     if counts is not None:
         result.cache_hits, result.cache_misses = counts.hits - hits, counts.misses - misses
+    result.peak_rss_mb = peak_rss_mb()
     return result
+
+
+def peak_rss_mb() -> float:
+    """This process's peak resident memory so far, in MB (0 where it cannot be read)."""
+    try:
+        import resource
+    except ImportError:  # not on POSIX
+        return 0.0
+    scale = 1 if sys.platform == "darwin" else 1024
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * scale / 1e6, 1)
 
 
 def _die_with_parent(parent: int) -> None:
