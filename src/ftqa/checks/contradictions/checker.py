@@ -15,6 +15,7 @@ from ftqa.checks.contradictions.edges import Edge
 from ftqa.checks.contradictions.features import ANSWER, NEEDS, RowFeatures, row_features
 from ftqa.checks.contradictions.options import (
     EXCERPT,
+    NORM,
     NUM_PERM,
     PROMPT_CHARS,
     RESPONSE_CHARS,
@@ -22,9 +23,8 @@ from ftqa.checks.contradictions.options import (
 )
 from ftqa.checks.contradictions.preferences import LabelRules
 from ftqa.checks.contradictions.reporting import AnswerReports
-from ftqa.checks.contradictions.signatures import Signatures
 from ftqa.checks.contradictions.tiers import AnswerTiers
-from ftqa.dedup import KeyIndex, RowLog
+from ftqa.dedup import KeyIndex, MinHashParams, RowLog, SignatureIndex
 from ftqa.finding import Finding, Severity
 from ftqa.providers import Provided
 from ftqa.records import Record
@@ -79,7 +79,9 @@ class ContradictionsChecker(LabelRules, AnswerTiers, AnswerReports, Checker):
         self._prompt_keys = KeyIndex()
         self._response_keys = KeyIndex()
         self._rejected_keys = KeyIndex()
-        self._signatures = Signatures(NUM_PERM)
+        self._signatures = SignatureIndex(
+            MinHashParams(threshold=options.lexical_threshold, ngram=1, num_perm=NUM_PERM, seed=1)
+        )
         self._prompts = TextStore(PROMPT_CHARS * 4)  # masked texts may grow a little
         self._responses = TextStore(RESPONSE_CHARS * 4)
         self._rejected = TextStore(EXCERPT * 8)
@@ -109,7 +111,7 @@ class ContradictionsChecker(LabelRules, AnswerTiers, AnswerReports, Checker):
         self._prompt_keys.add(row.prompt_key)
         self._response_keys.add(row.response_key)
         self._rejected_keys.add(row.rejected_key)
-        self._signatures.add(row.signature)
+        self._signatures.add(NORM(row.prompt))
         self._prompts.add(row.prompt)
         self._has_prompt.append(row.has_prompt)
         self._responses.add(row.response)
