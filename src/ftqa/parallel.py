@@ -99,7 +99,7 @@ def plan(inputs: Inputs, settings: Settings) -> frozenset[str]:
     if not always and (small or _cpus() < 2):
         return frozenset()
     active = [cls for cls in settings.candidates() if settings.checker_active(cls)]
-    isolated = frozenset(cls.id for cls in active if cls.isolated)
+    isolated = frozenset(cls.id for cls in active if getattr(cls, "isolated", False))
     if not isolated or len(isolated) == len(active):
         return frozenset()
     return isolated
