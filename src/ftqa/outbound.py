@@ -215,6 +215,7 @@ _KEY_SET = "-" + string.ascii_letters + string.digits + "_+/=.@%"
 _NUMBER_SET = string.digits + " ().+-"
 _NUMBER_BEFORE_MARK = re.compile(r"(?<!\d)(?<!\d[ ().+-])\d[\d ().+-]{6,}\d(?=…)")
 _NUMBER_AFTER_MARK = re.compile(r"(?<=…)\d[\d ().+-]{6,}\d")
+_DIGIT = re.compile(r"\d")
 _DATE = re.compile(r"(?:19|20)\d\d[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.](?:19|20)\d\d")
 _KEY_PREFIXES = (
     "sk-",
@@ -255,7 +256,7 @@ def mask_cut_fragments(text: str, cuts: Cuts) -> str:
     if "…" in text:
         text = _BEFORE_MARK.sub(_fragment, text)
         text = _AFTER_MARK.sub(_fragment, text)
-        if any(char.isdigit() for char in text):
+        if _DIGIT.search(text):  # (the number patterns match only \d digits)
             text = _NUMBER_BEFORE_MARK.sub(_number_fragment, text)
             text = _NUMBER_AFTER_MARK.sub(_number_fragment, text)
     return _edge_fragments(text, cuts)

@@ -16,6 +16,7 @@ import numpy as np
 from ftqa.dedup import cluster, minhash
 from ftqa.dedup.shingles import CHUNK_CHARS, CHUNK_TEXTS, shingle_hashes
 from ftqa.records import Record
+from ftqa.rowresult import RowKey
 
 EXCERPT_BYTES = 96
 _FLAT = {ord("\n"): " ", ord("\r"): " ", ord("\t"): " "}
@@ -39,7 +40,8 @@ class RowLog:
     def __len__(self) -> int:
         return len(self.row)
 
-    def add(self, record: Record, text: str = "") -> int:
+    def add(self, record: Record | RowKey, text: str = "") -> int:
+        """Log a row from its record (`check_record`) or its key (`reduce`)."""
         file_id = self._file_ids.get(record.file)
         if file_id is None:
             file_id = self._file_ids[record.file] = len(self.files)

@@ -1,9 +1,10 @@
 """The `contradictions` checker: the same question answered two different ways.
 
-While rows stream past it keeps, per row, 16-byte keys of the normalized prompt and response
-(`ftqa.dedup`), a MinHash signature of the prompt's words, and the prompt and the start and end
-of the response in a temporary file (`ftqa.semantic.TextStore`; about 2 kB per row on disk, 8
-bytes in memory). At the end:
+`map` turns each row into features (`features`): 16-byte keys of the normalized prompt and
+response (`ftqa.dedup`), and the prompt and the start and end of the response, clipped and
+masked by the outbound layer. `reduce` signs each prompt (MinHash of its words, in batches) and
+keeps the texts in a temporary file (`ftqa.semantic.TextStore`; about 2 kB per row on disk, 8
+bytes in memory). At the end (`finish`):
 
 1. **Preference data**: for one prompt, the chosen/rejected pairs form a graph; a cycle (A over
    B in one row, B over A in another, or longer) is `conflicting-preferences`.
@@ -27,9 +28,9 @@ row, with the strongest pair's reason, both excerpts, how the prompts relate and
 (how sure ftqa is that the prompts ask the same thing, times how sure it is the answers
 conflict).
 
-Modules: `options`, `edges` (a candidate pair and shared helpers), `preferences` (preference
-cycles and labels), `tiers` (answer conflicts by tier), `reporting` (groups become findings) and
-`checker` (the class that joins them).
+Modules: `options`, `features` (the per-row step), `edges` (a candidate pair and shared
+helpers), `preferences` (preference cycles and labels), `tiers` (answer conflicts by tier),
+`reporting` (groups become findings) and `checker` (the class that joins them).
 """
 
 from ftqa.checks.contradictions.checker import ContradictionsChecker

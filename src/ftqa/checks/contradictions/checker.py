@@ -3,7 +3,6 @@ the rule modules."""
 
 from __future__ import annotations
 
-import hashlib
 import time
 from array import array
 from collections.abc import Iterator
@@ -12,31 +11,24 @@ from typing import Any
 import numpy as np
 
 from ftqa.checker import Checker, Rule
-from ftqa.checks.contradictions.edges import Edge, _key, _side_text
+from ftqa.checks.contradictions.edges import Edge
+from ftqa.checks.contradictions.features import ANSWER, NEEDS, RowFeatures, row_features
 from ftqa.checks.contradictions.options import (
     EXCERPT,
     NORM,
     NUM_PERM,
     PROMPT_CHARS,
     RESPONSE_CHARS,
-    RESPONSE_TAIL,
-    SYSTEM_ROLES,
     ContradictionsOptions,
 )
 from ftqa.checks.contradictions.preferences import LabelRules
 from ftqa.checks.contradictions.reporting import AnswerReports
 from ftqa.checks.contradictions.tiers import AnswerTiers
-from ftqa.dedup import (
-    KeyIndex,
-    MinHashParams,
-    RowLog,
-    SignatureIndex,
-    scope_key,
-    scope_text,
-)
-from ftqa.dedup.scope import cached_parts
+from ftqa.dedup import KeyIndex, MinHashParams, RowLog, SignatureIndex
 from ftqa.finding import Finding, Severity
+from ftqa.providers import Provided
 from ftqa.records import Record
+from ftqa.rowresult import RowKey, RowResult
 from ftqa.semantic import Semantic
 from ftqa.semantic.answers import Answer, Conflict, answer
 from ftqa.semantic.questions import Question, question, words_of
@@ -46,8 +38,9 @@ from ftqa.semantic.texts import TextStore
 class ContradictionsChecker(LabelRules, AnswerTiers, AnswerReports, Checker):
     id = "contradictions"
     summary = "The same or an equivalent prompt with conflicting answers, labels or preferences."
-    version = "1"
-    isolated = True  # reads and writes no other checker's per-row values
+    version = "2"
+    needs = NEEDS
+    pure_map = True
     rules = (
         Rule(
             "conflicting-answers",
@@ -89,9 +82,9 @@ class ContradictionsChecker(LabelRules, AnswerTiers, AnswerReports, Checker):
         self._signatures = SignatureIndex(
             MinHashParams(threshold=options.lexical_threshold, ngram=1, num_perm=NUM_PERM, seed=1)
         )
-        self._prompts = TextStore(PROMPT_CHARS)
-        self._responses = TextStore(RESPONSE_CHARS, RESPONSE_TAIL)
-        self._rejected = TextStore(EXCERPT * 2)
+        self._prompts = TextStore(PROMPT_CHARS * 4)  # masked texts may grow a little
+        self._responses = TextStore(RESPONSE_CHARS * 4)
+        self._rejected = TextStore(EXCERPT * 8)
         self._systems: dict[bytes, int] = {}
         self._system_ids = array("q")
         self._kind = bytearray()  # 0 answer, 1 classification, 2 preference
@@ -107,67 +100,38 @@ class ContradictionsChecker(LabelRules, AnswerTiers, AnswerReports, Checker):
 
     # -- per row -----------------------------------------------------------------------------
 
-    def check_record(self, record: Record) -> Iterator[Finding]:
-        if record.split not in ("train", "validation"):
-            return iter(())
-        include_system = self.options.include_system
-        key = scope_key(record, "prompt", NORM, include_system)
-        if key is None:
-            return iter(())
-        if record.chosen is not None:
-            kind = 2
-            response = _side_text(record.chosen)
-            rejected = _side_text(record.rejected or [])
-        elif record.text is not None and not record.messages:
-            kind = 1
-            response = record.label or ""
-            rejected = ""
-        else:
-            kind = 0
-            response = "\n".join(
-                text for tag, text in cached_parts(record, "response") if tag == "assistant"
-            )
-            rejected = ""
-        user_parts = cached_parts(record, "prompt", False)
-        user = "\n".join(text for _, text in user_parts)
-        self._log.add(record, response)
-        self._kind.append(kind)
-        self._prompt_keys.add(key)
-        short = len(response) <= self.options.label_max_chars
-        self._response_keys.add(_key(response, normalize=kind == 2 or short))
-        self._rejected_keys.add(_key(rejected, normalize=True) if kind == 2 else None)
-        self._signatures.add(scope_text(record, "prompt", NORM, False))
-        self._prompts.add(user)
-        self._has_prompt.append(bool(user.strip()))
-        self._responses.add(response)
-        self._rejected.add(rejected)
-        self._system_ids.append(self._system_id(record) if include_system else 0)
+    def map(self, record: Record, provided: Provided) -> RowResult | None:
+        features = row_features(record, provided, self.options)
+        return None if features is None else RowResult(features=tuple(features))
+
+    def reduce(self, key: RowKey, features: Any) -> None:
+        row = RowFeatures(*features)
+        self._log.add(key, row.response)
+        self._kind.append(row.kind)
+        self._prompt_keys.add(row.prompt_key)
+        self._response_keys.add(row.response_key)
+        self._rejected_keys.add(row.rejected_key)
+        self._signatures.add(NORM(row.prompt))
+        self._prompts.add(row.prompt)
+        self._has_prompt.append(row.has_prompt)
+        self._responses.add(row.response)
+        self._rejected.add(row.rejected)
+        system = 0
+        if row.system is not None:
+            system = self._systems.setdefault(row.system, len(self._systems))
+        self._system_ids.append(system)
         file_id = self._log.file[-1]
         self._files.append(file_id)
-        if kind == 0 and file_id not in self._not_labels:
-            self._track_label(file_id, response)
-        return iter(())
+        if row.kind == ANSWER and file_id not in self._not_labels:
+            self._track_label(file_id, row.label)
 
-    def _track_label(self, file_id: int, response: str) -> None:
-        stripped = response.strip()
-        if not stripped or len(stripped) > self.options.label_max_chars:
-            self._not_labels.add(file_id)
-            self._label_keys.pop(file_id, None)
-            return
+    def _track_label(self, file_id: int, label: bytes | None) -> None:
         keys = self._label_keys.setdefault(file_id, set())
-        keys.add(NORM(stripped).encode("utf-8", "surrogatepass"))
-        if len(keys) > self.options.label_set_size:
+        if label is not None:
+            keys.add(label)
+        if label is None or len(keys) > self.options.label_set_size:
             self._not_labels.add(file_id)
             self._label_keys.pop(file_id, None)
-
-    def _system_id(self, record: Record) -> int:
-        parts = [
-            (tag, text) for tag, text in cached_parts(record, "prompt", True) if tag in SYSTEM_ROLES
-        ]
-        digest = hashlib.blake2b(digest_size=16, person=b"ftqa-contra-sys")
-        for tag, text in parts:
-            digest.update(tag.encode() + b"\x1f" + NORM(text).encode("utf-8", "surrogatepass"))
-        return self._systems.setdefault(digest.digest(), len(self._systems))
 
     # -- at the end --------------------------------------------------------------------------
 
