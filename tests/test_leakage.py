@@ -542,6 +542,7 @@ def test_content_that_is_only_tokens_is_quarantined():
         row=0,
         field="messages[1].content",
         fix='delete "<|im_end|>" from the text',
+        fix_values=("<|im_end|>",),  # what the fix deletes, as data (never parsed from `fix`)
     )
     result = checker.fix(raw, finding, 0)
     assert isinstance(result, Drop)
@@ -563,6 +564,7 @@ def test_fix_edits_content_parts_and_reports_excerpts():
         message="m",
         field="messages[0].content",
         fix='delete "<|eot_id|>" from the text',
+        fix_values=("<|eot_id|>",),
     )
     result = checker.fix(raw, finding, 0)
     assert isinstance(result, Edit)

@@ -70,6 +70,7 @@ def check(
     jobs: int | None = None,
     scheduler: Any = None,
     cache: bool | PathLike | None = None,
+    fixes: bool = False,
 ) -> Report:
     """Check a dataset and return the report; problems in the data never raise.
 
@@ -117,7 +118,13 @@ def check(
         from ftqa.engine.dask_executor import DaskExecutor  # the optional extra
 
         executor = DaskExecutor(scheduler)
-    return run(inputs, settings, progress, executor=None if isinstance(executor, str) else executor)
+    return run(
+        inputs,
+        settings,
+        progress,
+        executor=None if isinstance(executor, str) else executor,
+        with_fixes=fixes,
+    )
 
 
 def _map_override(entries: str | Sequence[str] | Mapping[str, Any] | None) -> Any:

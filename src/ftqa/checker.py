@@ -188,6 +188,7 @@ class Checker:
         row: int | None = None,
         rows: list[int] | None = None,
         lines: list[int] | None = None,
+        fix_values: Iterable[str] = (),
     ) -> Finding:
         rule = self._rules_by_slug[slug]
         if record is not None:
@@ -209,4 +210,5 @@ class Checker:
             field=field,
             evidence=clip(evidence) if evidence is not None else None,
             fix=fix,
+            fix_values=tuple(fix_values),
         )

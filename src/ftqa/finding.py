@@ -11,6 +11,7 @@ from enum import Enum
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from ftqa.fixes import Fix
 from ftqa.outbound import outbound, outbound_excerpt, visible
 
 
@@ -33,7 +34,7 @@ _RANK = {Severity.INFO: 0, Severity.WARNING: 1, Severity.ERROR: 2}
 class Finding(BaseModel):
     """One problem, located as precisely as the source allows."""
 
-    model_config = ConfigDict(frozen=True, use_enum_values=False)
+    model_config = ConfigDict(frozen=True, use_enum_values=False, arbitrary_types_allowed=True)
 
     check: str = Field(description="Id of the checker that found it, e.g. `format`.")
     rule: str = Field(description="Kebab-case slug of the precise problem.")
@@ -52,6 +53,12 @@ class Finding(BaseModel):
         description="For a dataset-level finding that stands for a condition holding in many "
         "rows: how many rows (`lines`/`rows` list a few of them).",
     )
+
+    # The fixes that repair it, as data (`ftqa fix`); never serialised: they hold dataset text.
+    fixes: tuple[Fix, ...] = Field(default=(), exclude=True, repr=False)
+    # What a dataset-wide fix of one row needs besides the row (the separator to append, the
+    # tokens to delete), as data rather than words of `fix`; never serialised.
+    fix_values: tuple[str, ...] = Field(default=(), exclude=True, repr=False)
 
     @field_validator("message", "field", "fix")
     @classmethod

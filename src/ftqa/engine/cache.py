@@ -18,6 +18,7 @@ a miss, never a crash and never code: values are MessagePack (`ftqa.engine.codec
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import sqlite3
@@ -137,7 +138,9 @@ def unpack(data: bytes, record: Record) -> list[tuple[int, RowResult]] | None:
 
 class RowCache:
     """One open cache database. Reads go in batches; writes are buffered and committed in one
-    transaction per batch."""
+    transaction per batch. The cache never fails a run: after any database or disk error
+    (a full disk, a locked or damaged file) it is left alone for the rest of the run, and every
+    row is mapped."""
 
     def __init__(self, folder: str | os.PathLike[str], max_bytes: int) -> None:
         Path(folder).mkdir(parents=True, exist_ok=True)
@@ -156,35 +159,57 @@ class RowCache:
         self.pending: list[tuple[bytes, bytes, int]] = []
         self.hits = 0
         self.misses = 0
+        self.broken: str | None = None  # why the cache was left alone mid-run
 
     def get_many(self, keys: Sequence[bytes]) -> dict[bytes, bytes]:
         found: dict[bytes, bytes] = {}
-        for start in range(0, len(keys), 500):
-            part = keys[start : start + 500]
-            marks = ",".join("?" * len(part))
-            query = f"SELECT key, value FROM rows WHERE key IN ({marks})"  # noqa: S608
-            found.update(self.db.execute(query, part).fetchall())
+        if self.broken:
+            return found
+        try:
+            for start in range(0, len(keys), 500):
+                part = keys[start : start + 500]
+                marks = ",".join("?" * len(part))
+                query = f"SELECT key, value FROM rows WHERE key IN ({marks})"  # noqa: S608
+                found.update(self.db.execute(query, part).fetchall())
+        except (sqlite3.Error, OSError) as error:
+            self._give_up(error)
         return found
 
     def put(self, key: bytes, value: bytes) -> None:
-        self.pending.append((key, value, time.time_ns()))
+        if not self.broken:
+            self.pending.append((key, value, time.time_ns()))
 
     def flush(self) -> None:
-        if not self.pending:
+        if not self.pending or self.broken:
             return
-        self.db.execute("BEGIN")
-        self.db.executemany(
-            "INSERT OR REPLACE INTO rows (key, value, written) VALUES (?, ?, ?)", self.pending
-        )
-        self.db.execute("COMMIT")
+        try:
+            self.db.execute("BEGIN")
+            self.db.executemany(
+                "INSERT OR REPLACE INTO rows (key, value, written) VALUES (?, ?, ?)",
+                self.pending,
+            )
+            self.db.execute("COMMIT")
+        except (sqlite3.Error, OSError) as error:
+            self._give_up(error)
         self.pending.clear()
+
+    def _give_up(self, error: BaseException) -> None:
+        self.broken = f"{type(error).__name__}: {error}"
+        self.pending.clear()
+        with contextlib.suppress(sqlite3.Error):
+            if self.db.in_transaction:
+                self.db.execute("ROLLBACK")
 
     def close(self) -> None:
         try:
             self.flush()
-            self._evict()
+            if not self.broken:
+                self._evict()
+        except (sqlite3.Error, OSError) as error:
+            self._give_up(error)
         finally:
-            self.db.close()
+            with contextlib.suppress(sqlite3.Error):
+                self.db.close()
 
     def _evict(self) -> None:
         pages = self.db.execute("PRAGMA page_count").fetchone()[0]

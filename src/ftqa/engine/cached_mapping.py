@@ -48,8 +48,8 @@ class CachedMapping:
 def attach(mapper: Mapper, plan: RunPlan) -> RowCache | None:
     """Give `mapper` the row cache the settings ask for; the cache, or None."""
     settings = plan.settings.globals
-    if not settings.cache:
-        return None
+    if not settings.cache or plan.with_fixes:
+        return None  # fixes hold dataset text: never cached
     pure = frozenset(
         index for index, state in enumerate(mapper.states) if type(state.checker).pure_map
     )

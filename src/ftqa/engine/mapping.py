@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ftqa.checker import Checker
+from ftqa.engine.fixing import with_row_fixes
 from ftqa.engine.plan import RunPlan
 from ftqa.errors import is_crash
 from ftqa.normalize import Normalizer
@@ -114,6 +115,7 @@ class Mapper:
         results: list[tuple[int, RowResult]] = []
         clock = time.perf_counter
         timer = self.timer
+        fixes = self.plan.with_fixes
         skip = self.cached_checkers if cached is not None else ()
         if cached:
             results.extend(cached)
@@ -124,6 +126,8 @@ class Mapper:
             started = timer.since = clock()
             try:
                 result = checker.map(record, provided.allow(state.needs))
+                if fixes and result is not None and result.findings:
+                    result = with_row_fixes(checker, record, result)
                 timer.since = None
             except BaseException as error:  # a faulty checker must not stop the others
                 timer.since = None

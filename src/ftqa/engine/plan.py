@@ -40,9 +40,10 @@ class RunPlan:
     classes: tuple[type[Checker], ...]
     model: str | None
     collect_examples: bool
+    with_fixes: bool = False  # attach each finding's fixes (`ftqa fix`)
 
     @classmethod
-    def of(cls, inputs: Inputs, settings: Settings) -> RunPlan:
+    def of(cls, inputs: Inputs, settings: Settings, with_fixes: bool = False) -> RunPlan:
         context = CheckContext(
             files=tuple(source.path for source in inputs.train),
             validation_files=tuple(source.path for source in inputs.validation),
@@ -54,7 +55,7 @@ class RunPlan:
         selected = [c for c in settings.candidates() if settings.checker_active(c)]
         # (order, id): the order old stateful checkers rely on; pure checkers need none.
         classes = tuple(sorted(selected, key=lambda c: (getattr(c, "order", 100), c.id)))
-        return cls(settings, context, classes, inputs.model, inputs.collect_examples)
+        return cls(settings, context, classes, inputs.model, inputs.collect_examples, with_fixes)
 
     @property
     def pure(self) -> bool:

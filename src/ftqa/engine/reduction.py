@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ftqa.collector import Collector
+from ftqa.engine.fixing import with_group_fixes
 from ftqa.engine.mapping import CheckerState, MappedRow, failure
 from ftqa.errors import is_crash
 from ftqa.finding import Finding
@@ -103,7 +104,7 @@ class Reduction:
         if state.error is None:
             state.error = error
 
-    def finish(self) -> tuple[dict[str, Any], dict[str, Any]]:
+    def finish(self, with_fixes: bool = False) -> tuple[dict[str, Any], dict[str, Any]]:
         """Every checker's dataset-wide findings, then its stats and report sections."""
         stats: dict[str, Any] = {
             "rows": sum(info.rows for info in self.infos["train"]),
@@ -111,7 +112,13 @@ class Reduction:
         }
         extras: dict[str, Any] = {}
         for state in self.states:
-            self._guard(state, lambda s=state: self._add(s.checker.finish()))
+            checker = state.checker
+
+            def dataset_wide(checker: Any = checker) -> None:
+                found = checker.finish()
+                self._add(with_group_fixes(checker, found) if with_fixes else found)
+
+            self._guard(state, dataset_wide)
         for state in self.states:
             checker_stats = self._guard(state, state.checker.stats) or {}
             if checker_stats:

@@ -47,9 +47,11 @@ def run(
     progress: ProgressHook | None = None,
     *,
     executor: Executor | str | None = None,
+    with_fixes: bool = False,
 ) -> Report:
-    """Check `inputs`; `executor` is an executor object or name (None: the settings')."""
-    plan = RunPlan.of(inputs, settings)
+    """Check `inputs`; `executor` is an executor object or name (None: the settings').
+    `with_fixes` attaches each finding's fixes, as data, for `ftqa fix`."""
+    plan = RunPlan.of(inputs, settings, with_fixes)
     chosen = choose(executor, settings, inputs, plan)
     timer = CallTimer(settings.globals.checker_timeout, MAP_BOOKKEEPING | REDUCE_BOOKKEEPING)
     mapper = Mapper.build(plan, timer, plan.checkers())
@@ -61,7 +63,7 @@ def run(
     try:
         with timer:
             chosen.map_into(plan, inputs, reduction, mapper, progress)
-            stats, extras = reduction.finish()
+            stats, extras = reduction.finish(with_fixes)
     finally:
         if cache is not None:
             cache.close()
@@ -77,6 +79,8 @@ def run(
         if extra is not None:
             hits, misses = hits + extra[0], misses + extra[1]
         engine["cache"] = {"hits": hits, "misses": misses}
+        if cache.broken:
+            engine["cache"]["note"] = "not used after a database or disk error"
     engine["peak_mb"] = peak_rss_mb()
     stats["engine"] = engine
     return build_report(reduction, settings, stats, extras)

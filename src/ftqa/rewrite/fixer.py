@@ -22,16 +22,16 @@ from pathlib import Path
 from typing import Any
 
 from ftqa.api import check
-from ftqa.checker import Checker, Drop, Edit
+from ftqa.checker import Checker
 from ftqa.config import discover, load_settings
 from ftqa.errors import FtqaError
-from ftqa.finding import Finding
 from ftqa.formats.mapping import map_table
 from ftqa.load import Limits, open_path
 from ftqa.records import Record
 from ftqa.report import Report
 from ftqa.rewrite.changelog import ChangeLog
 from ftqa.rewrite.conserving import UNCHANGED, open_writer
+from ftqa.rewrite.decide import decide
 from ftqa.rewrite.framing import HeaderRedaction, as_original_columns, notice
 from ftqa.rewrite.plan import FIX_FINDINGS_CAP, Plan, allowed_rules, fixers, plan
 from ftqa.rewrite.targets import OutputFile, guard_target, promote
@@ -163,6 +163,7 @@ def fix_dataset(
             select=selectors,
             max_findings_per_rule=FIX_FINDINGS_CAP,
             dataset_level_findings=False,  # a fix needs the finding of every row
+            fixes=True,  # each finding brings its fixes, computed in the same pass
         )
 
     summary = FixSummary(output=output, quarantine=quarantine, log=log)
@@ -208,9 +209,17 @@ def _rounds(
             summary.settled = False  # still something to fix: say so rather than loop on
             break
         paths = (Path(work) / f"round{number}{ending}", Path(work) / f"round{number}.q{ending}")
-        round_checkers = fixers(report, settings, current)
         origin, changed = _round(
-            current, kind, report, todo, round_checkers, paths, origin, outcome, changes, number
+            current,
+            kind,
+            report,
+            todo,
+            fixers(report, settings, current),
+            paths,
+            origin,
+            outcome,
+            changes,
+            number,
         )
         summary.rounds = number
         current = str(paths[0])
@@ -243,7 +252,7 @@ def _round(
     changed = False
     source = open_path(current, None, kind)
     destinations = {"output": paths[0], "quarantine": paths[1]}
-    header = HeaderRedaction(todo.header, checkers, changes) if todo.header else None
+    header = HeaderRedaction(todo.header, changes) if todo.header else None
     if number == 1:
         outcome.header = header
     with open_writer(
@@ -260,17 +269,18 @@ def _round(
                 changed |= notice(record, writer, todo.framing, changes, outcome.omitted, number)
                 continue
             original_row, original_line = origin.of(record)
-            decision = _decide(record, todo.by_row.get(record.row, ()), checkers)
-            for finding, result in decision.changes:
+            decision = decide(record, todo.by_row.get(record.row, ()), checkers)
+            for finding, fix in decision.changes:
+                dropped = fix.action == "drop"
                 changes.add(
                     row=original_row,
                     line=original_line,
                     check=finding.check,
                     rule=finding.rule,
-                    action="drop" if isinstance(result, Drop) else "edit",
-                    reason=result.reason if isinstance(result, Drop) else finding.message,
-                    before=None if isinstance(result, Drop) else result.before,
-                    after=None if isinstance(result, Drop) else result.after,
+                    action="drop" if dropped else "edit",
+                    reason=fix.value if dropped else finding.message,
+                    before=None if dropped else fix.before,
+                    after=None if dropped else fix.after,
                     round_=number,
                 )
             if decision.drop is not None:
@@ -289,32 +299,6 @@ def _round(
         writer.finish()
     changed |= header is not None and header.cells is not None
     return _Origin(rows, lines), changed
-
-
-@dataclass
-class _Decision:
-    value: Any = UNCHANGED
-    drop: Drop | None = None
-    changes: list[tuple[Finding, Edit | Drop]] = field(default_factory=list)
-
-
-def _decide(record: Record, findings: Sequence[Finding], checkers: dict[str, Checker]) -> _Decision:
-    decision = _Decision()
-    value = record.raw
-    for finding in findings:
-        checker = checkers.get(finding.check)
-        if checker is None:
-            continue
-        result = checker.fix(value, finding, record.row)
-        if isinstance(result, Drop):
-            decision.drop = result
-            decision.changes.append((finding, result))
-            return decision
-        if isinstance(result, Edit):
-            value = result.value
-            decision.value = value
-            decision.changes.append((finding, result))
-    return decision
 
 
 def _compose(

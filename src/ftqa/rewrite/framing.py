@@ -16,10 +16,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from ftqa.checker import Checker, Edit
 from ftqa.detect.keys import HEADER_PREFIX
 from ftqa.errors import FtqaError
 from ftqa.finding import Finding
+from ftqa.fixes import Fix
 from ftqa.load.csv_reader import BOM, parse_cells
 from ftqa.records import Record
 from ftqa.rewrite.changelog import ChangeLog
@@ -69,7 +69,6 @@ class HeaderRedaction:
     same cells for every writer that writes the input again."""
 
     findings: Sequence[Finding]
-    checkers: dict[str, Checker]
     changes: ChangeLog
     cells: list[str] | None = None
     done: bool = field(default=False)
@@ -82,13 +81,12 @@ class HeaderRedaction:
         if self.done:
             return self.cells
         self.done = True
-        current: list[str] = list(cells)
-        for finding in self.findings:
-            checker = self.checkers.get(finding.check)
-            result = checker.fix(current, finding, -1) if checker is not None else None
-            if not isinstance(result, Edit) or not isinstance(result.value, list):
+        current, applied = header_cells(list(cells), self.findings)
+        logged: set[int] = set()
+        for finding, fix in applied:
+            if id(finding) in logged:
                 continue
-            current = [str(cell) for cell in result.value]
+            logged.add(id(finding))
             self.changes.add(
                 row=None,
                 line=finding.line,
@@ -97,7 +95,7 @@ class HeaderRedaction:
                 action="edit",
                 reason=finding.message,
                 before=f"{finding.rule} in {finding.field}",
-                after=result.after,
+                after=fix.after,
             )
         self.cells = current if current != cells else None
         return self.cells
@@ -153,3 +151,24 @@ def as_original_columns(original: Record, fixed: Any) -> Any:
     if len(before) != len(fixed) or list(before) == list(fixed):
         return fixed
     return dict(zip(before, fixed.values(), strict=True))
+
+
+HEADER_ROW = -1  # `Fix.row` of a header fix (ftqa.engine.fixing)
+
+
+def header_cells(
+    cells: list[str], findings: Sequence[Finding]
+) -> tuple[list[str], list[tuple[Finding, Fix]]]:
+    """The header's cells with every header fix applied (`Fix.row == -1`, paths are cell
+    indices), and the fixes that changed a cell."""
+    current = list(cells)
+    applied = []
+    for finding in findings:
+        for fix in finding.fixes:
+            if fix.row != HEADER_ROW or fix.field is None or len(fix.field) != 1:
+                continue
+            index = fix.field[0]
+            if isinstance(index, int) and index < len(current) and current[index] == fix.expected:
+                current[index] = str(fix.value)
+                applied.append((finding, fix))
+    return current, applied

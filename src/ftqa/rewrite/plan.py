@@ -108,9 +108,10 @@ def _refuse_capped(report: Report, allowed: set[tuple[str, str]]) -> None:
 
 
 def fixers(report: Report, settings: Settings, path: str) -> dict[str, Checker]:
-    """One instance of every checker that made a finding, to compute its fixes."""
+    """An instance of each checker with a dataset-wide finding whose fix is computed as the
+    row is written (a finding that carries no fixes of its own)."""
     context = CheckContext(files=(path,))
-    found = {finding.check for finding in report.findings}
+    found = {finding.check for finding in report.findings if not finding.fixes}
     return {
         check_id: cls(settings.options_for(check_id), context)
         for check_id, cls in checkers().items()

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import functools
-import json
 import re
 from collections.abc import Mapping
 from typing import Any
 
 from ftqa.checker import Drop
 from ftqa.checks.leakage.options import TEXT_PART_TYPES
-from ftqa.checks.leakage.textual import _PATH, _QUOTED, _common_prefix
+from ftqa.checks.leakage.textual import _PATH, _common_prefix
 from ftqa.finding import Finding
 from ftqa.template_tokens.families import families
 from ftqa.template_tokens.vocabulary import literal_prefix
@@ -104,7 +103,9 @@ def _change(before: str, after: str) -> tuple[str, str]:
 
 
 def _quoted_values(finding: Finding) -> list[str]:
-    return [json.loads(text) for text in _QUOTED.findall(finding.fix or "")]
+    """What the fix needs (an ending to append or replace, tokens to delete), as the finding
+    carries it: data, never read back from the words of its suggestion."""
+    return list(finding.fix_values)
 
 
 def _fix_append(slots: list[Slot], finding: Finding, raw: Any) -> None:

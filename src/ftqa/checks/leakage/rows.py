@@ -125,6 +125,7 @@ class RowRules:
             field=path,
             evidence=_context(text, first[0], first[1]),
             fix="delete " + ", ".join(quoted(token) for token in counts) + " from the text",
+            fix_values=list(counts),
         )
 
     def _next_turn(

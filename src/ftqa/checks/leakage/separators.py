@@ -104,6 +104,7 @@ class SeparatorRules:
             field=side,
             evidence=text[-40:],
             fix=f"append {quoted(value)} to the {side}",
+            fix_values=[value],
         )
 
     def _inside(
@@ -213,6 +214,7 @@ class SeparatorRules:
             field=side,
             evidence=ending or None,
             fix=f"append {quoted(value)} to the {side}",
+            fix_values=[value],
             **self._locate(row_index),
         )
 
@@ -227,6 +229,7 @@ class SeparatorRules:
             field=side,
             evidence=value,
             fix=f"replace the ending {quoted(value)} with {quoted(primary)}",
+            fix_values=[value, primary],
             **self._locate(row_index),
         )
 

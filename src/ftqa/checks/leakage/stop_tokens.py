@@ -189,5 +189,6 @@ class StopTokenRules:
             field=field,
             evidence=evidence,
             fix=f"delete {quoted(token)} from the text",
+            fix_values=[token],
             **self._locate(row_index),
         )
