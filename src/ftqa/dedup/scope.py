@@ -8,8 +8,9 @@ response side, and the stable keys and normalized texts built from it.
   `rejected` responses of preference data, the `label` of classification data;
 - **example**: both.
 
-Keys and texts are cached in `record.cache` (keys named below), so checkers that compare the same
-scope with the same normalization in one pass compute them once.
+Checkers read them through the providers of `ftqa.providers.dedup`, which compute each once per
+row; the `record.cache` helpers below (`cached_parts`, `scope_key`, `scope_text`, `normalized`)
+remain for callers not yet ported to providers.
 """
 
 from __future__ import annotations
