@@ -19,11 +19,11 @@ from pydantic import Field
 from ftqa.checker import Checker, Drop, Edit, Options, Rule
 from ftqa.dedup import KeyIndex, Normalization, RowLog, Scope, clusters
 from ftqa.dedup.findings import by_file, group_location, listing, place
-from ftqa.dedup.index import excerpt_feature
 from ftqa.dedup.scope import shown_part
 from ftqa.finding import Finding, Severity
 from ftqa.providers import Provided
 from ftqa.providers.dedup import SCOPE_KEY, SCOPE_PARTS
+from ftqa.providers.excerpt import EXCERPT
 from ftqa.records import Record
 from ftqa.rowresult import RowKey, RowResult
 
@@ -59,7 +59,7 @@ class DuplicatesChecker(Checker):
     id = "duplicates"
     summary = "Rows that are the same example after normalization."
     version = "2"
-    needs = (SCOPE_PARTS, SCOPE_KEY)
+    needs = (EXCERPT, SCOPE_PARTS, SCOPE_KEY)
     pure_map = True
     rules = (
         Rule(
@@ -88,7 +88,7 @@ class DuplicatesChecker(Checker):
         if key is None:
             return RowResult(features=(None, ""))
         parts = provided(SCOPE_PARTS, options.scope, options.include_system)
-        return RowResult(features=(key, excerpt_feature(shown_part(parts))))
+        return RowResult(features=(key, provided(EXCERPT, shown_part(parts))))
 
     def reduce(self, key: RowKey, features: Any) -> None:
         scope_key, excerpt = features

@@ -35,7 +35,6 @@ from ftqa.dedup import (
     clusters,
 )
 from ftqa.dedup.findings import by_file, group_location, listing, place
-from ftqa.dedup.index import excerpt_feature
 from ftqa.dedup.minhash import row_signatures
 from ftqa.dedup.representatives import representative_clusters
 from ftqa.dedup.scope import shown_part
@@ -45,6 +44,7 @@ from ftqa.finding import Finding, Severity
 from ftqa.outbound import outbound, prefix_excerpt
 from ftqa.providers import Provided
 from ftqa.providers.dedup import NORMALIZED_TEXT, SCOPE_KEY, SCOPE_PARTS, SCOPE_TEXT
+from ftqa.providers.excerpt import EXCERPT
 from ftqa.records import Record
 from ftqa.rowresult import RowKey, RowResult
 
@@ -95,7 +95,7 @@ class NearDuplicatesChecker(Checker):
     id = "near_duplicates"
     summary = "Clusters of rows that are almost the same example (MinHash LSH)."
     version = "2"
-    needs = (SCOPE_PARTS, SCOPE_TEXT, SCOPE_KEY, NORMALIZED_TEXT)
+    needs = (EXCERPT, SCOPE_PARTS, SCOPE_TEXT, SCOPE_KEY, NORMALIZED_TEXT)
     pure_map = True
     rules = (
         Rule(
@@ -163,7 +163,7 @@ class NearDuplicatesChecker(Checker):
             cut = written[:SEMANTIC_CHARS]
             semantic = prefix_excerpt(cut) if len(cut) < len(written) else outbound(cut)
         features = (
-            excerpt_feature(shown_part(parts)),
+            provided(EXCERPT, shown_part(parts)),
             signature,
             provided(SCOPE_KEY, "example", EXACT_NORMALIZATION, True),
             prompt_side,

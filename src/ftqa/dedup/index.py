@@ -17,7 +17,7 @@ import numpy as np
 
 from ftqa.dedup import cluster, minhash
 from ftqa.dedup.shingles import CHUNK_CHARS, CHUNK_TEXTS, shingle_hashes
-from ftqa.outbound import clip, prefix_excerpt
+from ftqa.outbound import clip
 
 EXCERPT_BYTES = 96
 _FLAT = {ord("\n"): " ", ord("\r"): " ", ord("\t"): " "}
@@ -39,14 +39,13 @@ class Located(Protocol):
 
 def excerpt_feature(text: str) -> str:
     """The excerpt a `RowLog` keeps of `text`, made safe to leave the row (row features are
-    cached and sent between processes): its first `EXCERPT_BYTES` bytes on one line, masked by
-    the outbound layer and clipped as evidence is; a cut that may split a token drops it."""
+    cached and sent between processes): its first `EXCERPT_BYTES` bytes on one line, masked and
+    clipped as evidence is, with a `…` mark where the text goes on (the outbound layer masks a
+    fragment of a credential before a mark)."""
     head = text[:EXCERPT_BYTES].encode("utf-8", "replace")
     shown = head[:EXCERPT_BYTES].decode("utf-8", "ignore")
     flat = shown.translate(_FLAT)
-    if len(shown) < len(text):
-        return clip(prefix_excerpt(flat))
-    return clip(flat)
+    return clip(flat + "…" if len(shown) < len(text) else flat)
 
 
 class RowLog:

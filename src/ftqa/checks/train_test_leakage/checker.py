@@ -11,13 +11,13 @@ from ftqa.checks.train_test_leakage.options import TEXT_NORMALIZATION, TrainTest
 from ftqa.checks.train_test_leakage.reference import ReferenceRules
 from ftqa.checks.train_test_leakage.validation import ValidationRules
 from ftqa.dedup import KeyIndex, MinHashParams, Normalization, RowLog, SignatureIndex
-from ftqa.dedup.index import excerpt_feature
 from ftqa.dedup.minhash import row_signatures
 from ftqa.dedup.scope import shown_part
 from ftqa.dedup.shingles import shingle_hashes
 from ftqa.finding import Finding, Severity
 from ftqa.providers import Provided
 from ftqa.providers.dedup import SCOPE_KEY, SCOPE_PARTS, SCOPE_TEXT
+from ftqa.providers.excerpt import EXCERPT
 from ftqa.records import Record
 from ftqa.rowresult import RowKey, RowResult
 
@@ -31,7 +31,7 @@ class TrainTestLeakageChecker(ValidationRules, ReferenceRules, Checker):
     id = "train_test_leakage"
     summary = "Validation rows that repeat training rows; training rows containing reference text."
     version = "2"
-    needs = (SCOPE_PARTS, SCOPE_KEY, SCOPE_TEXT)
+    needs = (EXCERPT, SCOPE_PARTS, SCOPE_KEY, SCOPE_TEXT)
     pure_map = True
     sees_references = True
     sees_unreadable_rows = True  # reference rows need not be objects (e.g. arrays of strings)
@@ -111,7 +111,7 @@ class TrainTestLeakageChecker(ValidationRules, ReferenceRules, Checker):
             text = provided(SCOPE_TEXT, options.scope, TEXT_NORMALIZATION, False)
             flat, _ = shingle_hashes([text], options.ngram)
             signature = row_signatures([flat], options.num_perm, self._sigs.params.seed)[0]
-        return excerpt_feature(shown_part(parts)), key, signature
+        return provided(EXCERPT, shown_part(parts)), key, signature
 
     def reduce(self, key: RowKey, features: Any) -> None:
         if key.split == "reference":
