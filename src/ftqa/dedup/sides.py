@@ -48,7 +48,7 @@ def side_features(
 ) -> list[SideFeature]:
     """The features of sides given as `(exact key, normalized text, shingle hashes)`; the long
     sides of all of them are signed in one call."""
-    sets = [np.unique(grams) for _, _, grams in sides]
+    sets = [np.unique(grams) if len(grams) else grams for _, _, grams in sides]
     long = [grams if len(grams) > EXACT_SHINGLES else grams[:0] for grams in sets]
     signed = row_signatures(long, params.num_perm, params.seed)
     return [
