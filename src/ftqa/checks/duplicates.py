@@ -17,11 +17,15 @@ import numpy as np
 from pydantic import Field
 
 from ftqa.checker import Checker, Drop, Edit, Options, Rule
-from ftqa.dedup import KeyIndex, Normalization, RowLog, Scope, clusters, scope_key
+from ftqa.dedup import KeyIndex, Normalization, RowLog, Scope, clusters
 from ftqa.dedup.findings import by_file, group_location, listing, place
-from ftqa.dedup.scope import cached_parts, excerpt_of
+from ftqa.dedup.scope import shown_part
 from ftqa.finding import Finding, Severity
+from ftqa.providers import Provided
+from ftqa.providers.dedup import SCOPE_KEY, SCOPE_PARTS
+from ftqa.providers.excerpt import EXCERPT
 from ftqa.records import Record
+from ftqa.rowresult import RowKey, RowResult
 
 SCOPE_WORDS = {"example": "example", "prompt": "prompt", "response": "response"}
 
@@ -54,8 +58,9 @@ class DuplicatesOptions(Options):
 class DuplicatesChecker(Checker):
     id = "duplicates"
     summary = "Rows that are the same example after normalization."
-    isolated = True  # reads and writes no other checker's per-row values
-    version = "1"
+    version = "2"
+    needs = (EXCERPT, SCOPE_PARTS, SCOPE_KEY)
+    pure_map = True
     rules = (
         Rule(
             "exact-duplicate",
@@ -74,15 +79,21 @@ class DuplicatesChecker(Checker):
         self._keys = KeyIndex()
         self._groups = 0
 
-    def check_record(self, record: Record) -> Iterator[Finding]:
+    def map(self, record: Record, provided: Provided) -> RowResult | None:
+        """Features: the row's 128-bit key (None: nothing to compare) and a short excerpt."""
         if record.split not in ("train", "validation"):
-            return iter(())
+            return None
         options = self.options
-        parts = cached_parts(record, options.scope, options.include_system)
-        key = scope_key(record, options.scope, self._norm, options.include_system, parts)
-        self._log.add(record, excerpt_of(parts) if key is not None else "")
-        self._keys.add(key)
-        return iter(())
+        key = provided(SCOPE_KEY, options.scope, self._norm, options.include_system)
+        if key is None:
+            return RowResult(features=(None, ""))
+        parts = provided(SCOPE_PARTS, options.scope, options.include_system)
+        return RowResult(features=(key, provided(EXCERPT, shown_part(parts))))
+
+    def reduce(self, key: RowKey, features: Any) -> None:
+        scope_key, excerpt = features
+        self._log.add(key, excerpt, cut=False)
+        self._keys.add(scope_key)
 
     def finish(self) -> Iterator[Finding]:
         log = self._log

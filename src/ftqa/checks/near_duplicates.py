@@ -33,15 +33,20 @@ from ftqa.dedup import (
     Scope,
     SignatureIndex,
     clusters,
-    scope_key,
-    scope_text,
 )
 from ftqa.dedup.findings import by_file, group_location, listing, place
+from ftqa.dedup.minhash import row_signatures
 from ftqa.dedup.representatives import representative_clusters
-from ftqa.dedup.scope import cached_parts, excerpt_of, normalized
-from ftqa.dedup.sides import SideIndex, Sides
+from ftqa.dedup.scope import shown_part
+from ftqa.dedup.shingles import shingle_hashes
+from ftqa.dedup.sides import SideIndex, Sides, side_features
 from ftqa.finding import Finding, Severity
+from ftqa.outbound import outbound, prefix_excerpt
+from ftqa.providers import Provided
+from ftqa.providers.dedup import NORMALIZED_TEXT, SCOPE_KEY, SCOPE_PARTS, SCOPE_TEXT
+from ftqa.providers.excerpt import EXCERPT
 from ftqa.records import Record
+from ftqa.rowresult import RowKey, RowResult
 
 TEXT_NORMALIZATION = Normalization(nfkc=True, casefold=True, whitespace=False)
 EXACT_NORMALIZATION = Normalization()  # the duplicates checker's defaults
@@ -49,6 +54,8 @@ GRAM_NAMES = {1: "word", 2: "word-bigram", 3: "word-trigram"}
 # Each side is compared only to tell a reworded side from a different one: a shorter signature
 # (estimate within about ±0.06) is enough and halves the extra cost.
 SIDE_PERMUTATIONS = 64
+NO_SHINGLES = np.zeros(0, dtype=np.uint64)
+SEMANTIC_CHARS = 2000  # of each row's text, embedded for `semantic-duplicate`
 
 
 class NearDuplicatesOptions(Options):
@@ -88,8 +95,9 @@ class NearDuplicatesOptions(Options):
 class NearDuplicatesChecker(Checker):
     id = "near_duplicates"
     summary = "Clusters of rows that are almost the same example (MinHash LSH)."
-    version = "1"
-    isolated = True  # reads and writes no other checker's per-row values
+    version = "2"
+    needs = (EXCERPT, SCOPE_PARTS, SCOPE_TEXT, SCOPE_KEY, NORMALIZED_TEXT)
+    pure_map = True
     rules = (
         Rule(
             "near-duplicate",
@@ -111,7 +119,7 @@ class NearDuplicatesChecker(Checker):
         self._log = RowLog()
         self._index = SignatureIndex(options.params())
         self._exact = KeyIndex()
-        side_params = MinHashParams(
+        side_params = self._side_params = MinHashParams(
             options.threshold, options.ngram, SIDE_PERMUTATIONS, options.seed
         )
         self._answer_side = SideIndex(side_params)
@@ -123,32 +131,56 @@ class NearDuplicatesChecker(Checker):
 
             self._texts = TextStore(max_chars=2000)
 
-    def check_record(self, record: Record) -> Iterator[Finding]:
+    def map(self, record: Record, provided: Provided) -> RowResult | None:
+        """Features: the row's excerpt, its MinHash signature (bytes), its exact example key,
+        its prompt and answer sides (`SideFeature`), and its text for embeddings when
+        `semantic` is on (masked like any text that leaves the row)."""
         if record.split not in ("train", "validation"):
-            return iter(())
+            return None
         options = self.options
-        text = scope_text(record, options.scope, TEXT_NORMALIZATION, options.include_system)
-        parts = cached_parts(record, options.scope, options.include_system)
-        self._log.add(record, excerpt_of(parts))
-        self._index.add(text)
-        if self._texts is not None:
-            self._texts.add("\n".join(part for _, part in parts))
-        self._exact.add(scope_key(record, "example", EXACT_NORMALIZATION))
-        text_sides = _plain_text_sides(record)
-        if text_sides is not None:
-            self._prompt_side.add(*text_sides[0])
-            self._answer_side.add(*text_sides[1])
-            return iter(())
-        self._answer_side.add(
-            scope_key(record, "response", EXACT_NORMALIZATION),
-            scope_text(record, "response", TEXT_NORMALIZATION),
-        )
         system = options.include_system
-        self._prompt_side.add(
-            scope_key(record, "prompt", EXACT_NORMALIZATION, system),
-            scope_text(record, "prompt", TEXT_NORMALIZATION, system),
+        text = provided(SCOPE_TEXT, options.scope, TEXT_NORMALIZATION, system)
+        parts = provided(SCOPE_PARTS, options.scope, system)
+        sides = _plain_text_sides(record, provided) or (
+            (
+                provided(SCOPE_KEY, "prompt", EXACT_NORMALIZATION, system),
+                provided(SCOPE_TEXT, "prompt", TEXT_NORMALIZATION, system),
+            ),
+            (
+                provided(SCOPE_KEY, "response", EXACT_NORMALIZATION, True),
+                provided(SCOPE_TEXT, "response", TEXT_NORMALIZATION, True),
+            ),
         )
-        return iter(())
+        (prompt_key, prompt), (answer_key, answer) = sides
+        grams = _shingles([text, prompt, answer], options.ngram)
+        signature = row_signatures(grams[:1], options.num_perm, options.seed)[0]
+        prompt_side, answer_side = side_features(
+            [(prompt_key, prompt, grams[1]), (answer_key, answer, grams[2])], self._side_params
+        )
+        semantic = None
+        if options.semantic:
+            written = "\n".join(part for _, part in parts)
+            cut = written[:SEMANTIC_CHARS]
+            semantic = prefix_excerpt(cut) if len(cut) < len(written) else outbound(cut)
+        features = (
+            provided(EXCERPT, shown_part(parts)),
+            signature,
+            provided(SCOPE_KEY, "example", EXACT_NORMALIZATION, True),
+            prompt_side,
+            answer_side,
+            semantic,
+        )
+        return RowResult(features=features)
+
+    def reduce(self, key: RowKey, features: Any) -> None:
+        excerpt, signature, exact, prompt_side, answer_side, semantic = features
+        self._log.add(key, excerpt, cut=False)
+        self._index.add_signature(signature)
+        self._exact.add(exact)
+        self._prompt_side.add(prompt_side)
+        self._answer_side.add(answer_side)
+        if self._texts is not None:
+            self._texts.add(semantic or "")
 
     def finish(self) -> Iterator[Finding]:
         _, splits = self._log.arrays()
@@ -301,7 +333,17 @@ class NearDuplicatesChecker(Checker):
         return Drop(f"near duplicate of {where}")
 
 
-def _plain_text_sides(record: Record) -> tuple[tuple[bytes, str], tuple[bytes, str]] | None:
+def _shingles(texts: list[str], ngram: int) -> list[np.ndarray]:
+    """Each text's shingle hashes (rows without text, common in some files, cost no numpy)."""
+    if not any(texts):
+        return [NO_SHINGLES] * len(texts)
+    flat, offsets = shingle_hashes(texts, ngram)
+    return [flat[offsets[index] : offsets[index + 1]] for index in range(len(texts))]
+
+
+def _plain_text_sides(
+    record: Record, provided: Provided
+) -> tuple[tuple[bytes, str], tuple[bytes, str]] | None:
     """A plain text row of several lines ends with what it teaches: its last line is the answer
     side and the line before it the prompt side. Rows that share a long template (a table
     schema, a task preamble) and differ in a short question and its answer then differ on a
@@ -313,6 +355,6 @@ def _plain_text_sides(record: Record) -> tuple[tuple[bytes, str], tuple[bytes, s
         return None
     sides = []
     for part in lines[-2:]:
-        text = normalized(record, part, TEXT_NORMALIZATION)
+        text = provided(NORMALIZED_TEXT, part, TEXT_NORMALIZATION)
         sides.append((hashlib.blake2b(text.encode(), digest_size=16).digest(), text))
     return sides[0], sides[1]

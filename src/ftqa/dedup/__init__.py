@@ -2,21 +2,27 @@
 hashing, MinHash LSH with verification, and union-find clustering.
 
 Used by the `duplicates`, `near_duplicates` and `train_test_leakage` checkers and by
-`ftqa split`; reusable by any checker that groups rows. A checker keeps only compact per-row
-features while rows stream past and groups at the end, e.g. "same prompt, different response":
+`ftqa split`; reusable by any checker that groups rows. A checker's `map` computes compact
+per-row features through the dedup providers (`ftqa.providers.dedup`), its `reduce` keeps them in
+arrays, and `finish` groups, e.g. "same prompt, different response":
 
     norm = Normalization()
-    # in check_record:
-    log.add(record)
-    prompts.add(scope_key(record, "prompt", norm))
-    responses.add(scope_key(record, "response", norm))
-    # in finish:
+    # map:
+    prompt = provided(SCOPE_KEY, "prompt", norm, True)
+    features = (prompt, provided(SCOPE_KEY, "response", norm, True))
+    # reduce(key, features):
+    log.add(key)
+    prompts.add(features[0])
+    responses.add(features[1])
+    # finish:
     labels = prompts.labels()                          # rows with equal prompts share a label
     for members in differing_clusters(labels, responses.keys()):
         ...                                            # same prompt, different responses
 
-For "near-same prompt", add `scope_text(record, "prompt", norm, include_system=False)` to a
-`SignatureIndex` and use `SignatureIndex.clusters().labels` instead of `prompts.labels()`.
+For "near-same prompt", sign `provided(SCOPE_TEXT, "prompt", norm, False)` in `map`
+(`shingle_hashes`, then `minhash.row_signatures`), add the bytes with
+`SignatureIndex.add_signature` in `reduce`, and use `SignatureIndex.clusters().labels` instead
+of `prompts.labels()`.
 """
 
 from ftqa.dedup.cluster import (

@@ -2,25 +2,50 @@
 
 - `RowLog`: where each row came from (file, row, line, split) and a short excerpt of its text.
 - `KeyIndex`: 128-bit exact keys (`scope_key`), grouped at the end.
-- `SignatureIndex`: MinHash signatures; texts are buffered only until about a megabyte of text
-  is pending, then shingled and signed in one vectorized batch and dropped.
+- `SignatureIndex`: MinHash signatures, added as signatures (`add_signature`, from a checker's
+  row features) or as texts, which are buffered only until about a megabyte of text is pending,
+  then shingled and signed in one vectorized batch and dropped.
 """
 
 from __future__ import annotations
 
 from array import array
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 
 from ftqa.dedup import cluster, minhash
 from ftqa.dedup.shingles import CHUNK_CHARS, CHUNK_TEXTS, shingle_hashes
-from ftqa.records import Record
-from ftqa.rowresult import RowKey
+from ftqa.outbound import clip
 
 EXCERPT_BYTES = 96
 _FLAT = {ord("\n"): " ", ord("\r"): " ", ord("\t"): " "}
 SPLITS = {"train": 0, "validation": 1, "reference": 2}
+
+
+class Located(Protocol):
+    """Where a row is: a `Record`, or the `RowKey` a reduce step receives."""
+
+    @property
+    def split(self) -> str: ...
+    @property
+    def file(self) -> str: ...
+    @property
+    def row(self) -> int: ...
+    @property
+    def line(self) -> int | None: ...
+
+
+def excerpt_feature(text: str) -> str:
+    """The excerpt a `RowLog` keeps of `text`, made safe to leave the row (row features are
+    cached and sent between processes): its first `EXCERPT_BYTES` bytes on one line, masked and
+    clipped as evidence is, with a `…` mark where the text goes on (the outbound layer masks a
+    fragment of a credential before a mark)."""
+    head = text[:EXCERPT_BYTES].encode("utf-8", "replace")
+    shown = head[:EXCERPT_BYTES].decode("utf-8", "ignore")
+    flat = shown.translate(_FLAT)
+    return clip(flat + "…" if len(shown) < len(text) else flat)
 
 
 class RowLog:
@@ -40,18 +65,20 @@ class RowLog:
     def __len__(self) -> int:
         return len(self.row)
 
-    def add(self, record: Record | RowKey, text: str = "") -> int:
-        """Log a row from its record (`check_record`) or its key (`reduce`)."""
-        file_id = self._file_ids.get(record.file)
+    def add(self, where: Located, text: str = "", *, cut: bool = True) -> int:
+        """Log a row; `text` is cut to `EXCERPT_BYTES` unless `cut` is False (an
+        `excerpt_feature`, already cut)."""
+        file_id = self._file_ids.get(where.file)
         if file_id is None:
-            file_id = self._file_ids[record.file] = len(self.files)
-            self.files.append(record.file)
+            file_id = self._file_ids[where.file] = len(self.files)
+            self.files.append(where.file)
         self.file.append(file_id)
-        self.row.append(record.row)
-        self.line.append(record.line if record.line is not None else -1)
-        self.split.append(SPLITS.get(record.split, 0))
+        self.row.append(where.row)
+        self.line.append(where.line if where.line is not None else -1)
+        self.split.append(SPLITS.get(where.split, 0))
         if self._keep_excerpts:
-            self._text += text[:EXCERPT_BYTES].encode("utf-8", "replace")[:EXCERPT_BYTES]
+            data = text.encode("utf-8", "replace")
+            self._text += data[:EXCERPT_BYTES] if cut else data
             self._ends.append(len(self._text))
         return len(self.row) - 1
 
@@ -126,10 +153,12 @@ class SignatureIndex:
         self.params = params
         self._pending: list[str] = []
         self._pending_chars = 0
+        self._signed = bytearray()  # signatures added as bytes, not yet in a chunk
         self._chunks: list[np.ndarray] = []
         self._has = bytearray()
         self._sigs: np.ndarray | None = None
         self._count = 0
+        self._empty = minhash.EMPTY.tobytes() * params.num_perm
 
     def __len__(self) -> int:
         return self._count
@@ -143,7 +172,28 @@ class SignatureIndex:
         if self._pending_chars >= CHUNK_CHARS or len(self._pending) >= CHUNK_TEXTS:
             self._flush()
 
+    def add_signature(self, signature: bytes) -> None:
+        """Add a row's signature (`num_perm` uint32 values, native order; b"" for a text
+        without shingles), as `minhash.row_signature` gives it."""
+        if self._sigs is not None:
+            raise RuntimeError("signatures were already finalized")
+        self._flush()
+        if signature and len(signature) != len(self._empty):
+            raise ValueError("a signature of another number of permutations")
+        self._signed += signature or self._empty
+        self._has.append(bool(signature))
+        self._count += 1
+        if len(self._signed) >= CHUNK_TEXTS * len(self._empty):
+            self._flush_signed()
+
+    def _flush_signed(self) -> None:
+        if self._signed:
+            sigs = np.frombuffer(bytes(self._signed), dtype=np.uint32)
+            self._chunks.append(sigs.reshape(-1, self.params.num_perm))
+            self._signed = bytearray()
+
     def _flush(self) -> None:
+        self._flush_signed()
         if not self._pending:
             return
         params = self.params

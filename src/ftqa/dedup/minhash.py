@@ -74,6 +74,20 @@ def signatures(flat: np.ndarray, offsets: np.ndarray, num_perm: int, seed: int) 
     return np.array(matrix.to_rows(), dtype=np.uint32).reshape(count, num_perm)
 
 
+def row_signatures(grams: list[np.ndarray], num_perm: int, seed: int) -> list[bytes]:
+    """The signature of each row's shingle hashes as bytes (`num_perm` uint32 values; b"" for
+    a row without shingles): the per-row form `SignatureIndex.add_signature` takes."""
+    rows = [index for index, values in enumerate(grams) if len(values)]
+    out = [b""] * len(grams)
+    if rows:
+        bounds = np.cumsum([0] + [len(grams[index]) for index in rows])
+        flat = np.concatenate([grams[index] for index in rows])
+        matrix = signatures(flat, bounds, num_perm, seed)
+        for index, signature in zip(rows, matrix, strict=True):
+            out[index] = signature.tobytes()
+    return out
+
+
 def _splitmix64(count: int, state: int) -> list[int]:
     """`count` odd 64-bit constants from the SplitMix64 sequence (fixed, version-independent)."""
     mask = (1 << 64) - 1

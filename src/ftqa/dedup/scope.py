@@ -8,8 +8,9 @@ response side, and the stable keys and normalized texts built from it.
   `rejected` responses of preference data, the `label` of classification data;
 - **example**: both.
 
-Keys and texts are cached in `record.cache` (keys named below), so checkers that compare the same
-scope with the same normalization in one pass compute them once.
+Checkers read them through the providers of `ftqa.providers.dedup`, which compute each once per
+row; the `record.cache` helpers below (`cached_parts`, `scope_key`, `scope_text`, `normalized`)
+remain for callers not yet ported to providers.
 """
 
 from __future__ import annotations
@@ -178,21 +179,32 @@ def text_of_parts(parts: list[tuple[str, str]], normalize: Callable[[str], str])
 
 def excerpt_of(parts: list[tuple[str, str]], limit: int = 120) -> str:
     """The start of the first non-system part with text, for evidence (not normalized)."""
+    return shown_part(parts)[:limit]
+
+
+def shown_part(parts: list[tuple[str, str]]) -> str:
+    """The first non-system part with text (else the first part with text): what evidence
+    shows the start of."""
     fallback = ""
     for tag, text in parts:
         if not text or text.isspace():
             continue
         if tag not in SYSTEM_ROLES:
-            return text[:limit]
+            return text
         fallback = fallback or text
-    return fallback[:limit]
+    return fallback
 
 
 def reference_text(record: Record, norm: Normalization) -> str:
     """The normalized text of a row of a reference (benchmark) file: its canonical fields when it
     has a known format, else every string value in the row as written."""
-    if record.format is not None:
-        text = scope_text(record, "example", norm)
-        if text:
-            return text
-    return "\n".join(norm(text) for text in raw_strings(record.raw) if text.strip())
+    example = scope_text(record, "example", norm) if record.format is not None else ""
+    return reference_text_of(example, record.raw, norm)
+
+
+def reference_text_of(example: str, raw: Any, norm: Normalization) -> str:
+    """`reference_text` from the row's normalized example text ('' when the row has no known
+    format) and its parsed value."""
+    if example:
+        return example
+    return "\n".join(norm(text) for text in raw_strings(raw) if text.strip())

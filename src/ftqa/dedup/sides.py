@@ -18,10 +18,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from ftqa.dedup.index import KeyIndex
-from ftqa.dedup.minhash import MinHashParams, signatures
-from ftqa.dedup.shingles import shingle_hashes
+from ftqa.dedup.minhash import MinHashParams, row_signatures, signatures
 
 EXACT_SHINGLES = 48
+SIGNATURE_CHUNK_BYTES = 1 << 20
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 _POLARITY = re.compile(r"\s*(yes|no)\b", re.IGNORECASE)
 
@@ -37,54 +37,65 @@ def facts_key(text: str) -> bytes:
     return digest.digest()
 
 
+# A row's side, as a checker's row features carry it: its exact key (None: no text), its facts
+# key, and its distinct shingle hashes (uint64 bytes) or, for a long side, its MinHash signature
+# (uint32 bytes; the flag says which).
+SideFeature = tuple[bytes | None, bytes, bytes, bool]
+
+
+def side_features(
+    sides: list[tuple[bytes | None, str, np.ndarray]], params: MinHashParams
+) -> list[SideFeature]:
+    """The features of sides given as `(exact key, normalized text, shingle hashes)`; the long
+    sides of all of them are signed in one call."""
+    sets = [np.unique(grams) if len(grams) else grams for _, _, grams in sides]
+    long = [grams if len(grams) > EXACT_SHINGLES else grams[:0] for grams in sets]
+    signed = row_signatures(long, params.num_perm, params.seed)
+    return [
+        (key, facts_key(text), signature or grams.tobytes(), bool(signature))
+        for (key, text, _), grams, signature in zip(sides, sets, signed, strict=True)
+    ]
+
+
 class SideIndex:
     """Per row: the side's exact key, facts key, and either its exact shingle set (short sides)
-    or a MinHash signature (long sides). Rows without text keep neither."""
+    or a MinHash signature (long sides), from the rows' `SideFeature`s."""
 
     def __init__(self, params: MinHashParams) -> None:
         self.params = params
         self.keys = KeyIndex()
         self._facts = bytearray()
-        self._pending: list[str] = []
         self._shingles = array("Q")
         self._starts = array("q")  # each row's exact set: shingles[start:end] (-1: not kept)
         self._ends = array("q")
         self._slots = array("q")  # each long row's signature: sigs[slot] (-1: none)
+        self._signatures = bytearray()  # signatures not yet in a chunk
         self._chunks: list[np.ndarray] = []
         self._signed = 0
 
-    def add(self, key: bytes | None, text: str) -> None:
+    def add(self, feature: SideFeature) -> None:
+        key, facts, payload, signed = feature
         self.keys.add(key)
-        self._facts += facts_key(text)
-        self._pending.append(text)
-        if len(self._pending) >= 2048:
-            self._flush()
+        self._facts += facts
+        if signed:
+            self._starts.append(-1)
+            self._ends.append(-1)
+            self._slots.append(self._signed)
+            self._signed += 1
+            self._signatures += payload
+            if len(self._signatures) >= SIGNATURE_CHUNK_BYTES:
+                self._flush()
+        else:
+            self._starts.append(len(self._shingles))
+            self._shingles.frombytes(payload)
+            self._ends.append(len(self._shingles))
+            self._slots.append(-1)
 
     def _flush(self) -> None:
-        if not self._pending:
-            return
-        flat, offsets = shingle_hashes(self._pending, self.params.ngram)
-        long_sets: list[np.ndarray] = []
-        for index in range(len(self._pending)):
-            grams = np.unique(flat[offsets[index] : offsets[index + 1]])
-            if len(grams) <= EXACT_SHINGLES:
-                self._starts.append(len(self._shingles))
-                self._shingles.extend(grams.tolist())
-                self._ends.append(len(self._shingles))
-                self._slots.append(-1)
-            else:
-                self._starts.append(-1)
-                self._ends.append(-1)
-                self._slots.append(self._signed + len(long_sets))
-                long_sets.append(grams)
-        if long_sets:
-            bounds = np.cumsum([0] + [len(grams) for grams in long_sets])
-            params = self.params
-            self._chunks.append(
-                signatures(np.concatenate(long_sets), bounds, params.num_perm, params.seed)
-            )
-            self._signed += len(long_sets)
-        self._pending = []
+        if self._signatures:
+            sigs = np.frombuffer(bytes(self._signatures), dtype=np.uint32)
+            self._chunks.append(sigs.reshape(-1, self.params.num_perm))
+            self._signatures = bytearray()
 
     def side(self, threshold: float, compare_text: bool = True) -> Side:
         self._flush()

@@ -6,29 +6,33 @@ from collections.abc import Iterator
 from typing import Any
 
 from ftqa.checker import Checker, Rule
-from ftqa.checks.train_test_leakage.grams import _GramStore
+from ftqa.checks.train_test_leakage.grams import _GramStore, row_grams
 from ftqa.checks.train_test_leakage.options import TEXT_NORMALIZATION, TrainTestLeakageOptions
 from ftqa.checks.train_test_leakage.reference import ReferenceRules
 from ftqa.checks.train_test_leakage.validation import ValidationRules
-from ftqa.dedup import (
-    KeyIndex,
-    MinHashParams,
-    Normalization,
-    RowLog,
-    SignatureIndex,
-    scope_key,
-    scope_text,
-)
-from ftqa.dedup.scope import cached_parts, excerpt_of
+from ftqa.dedup import KeyIndex, MinHashParams, Normalization, RowLog, SignatureIndex
+from ftqa.dedup.minhash import row_signatures
+from ftqa.dedup.scope import shown_part
+from ftqa.dedup.shingles import shingle_hashes
 from ftqa.finding import Finding, Severity
+from ftqa.providers import Provided
+from ftqa.providers.dedup import SCOPE_KEY, SCOPE_PARTS, SCOPE_TEXT
+from ftqa.providers.excerpt import EXCERPT
 from ftqa.records import Record
+from ftqa.rowresult import RowKey, RowResult
+
+# A training or validation row's features: what the validation rules compare (excerpt, exact
+# key, MinHash signature; None without `--validation`) and the training row's n-gram hashes
+# (None without `--reference`). A reference row's are in `ReferenceRules.reference_features`.
+RowFeatures = tuple[tuple[str, bytes | None, bytes | None] | None, bytes | None]
 
 
 class TrainTestLeakageChecker(ValidationRules, ReferenceRules, Checker):
     id = "train_test_leakage"
     summary = "Validation rows that repeat training rows; training rows containing reference text."
-    isolated = True  # reads and writes no other checker's per-row values
-    version = "1"
+    version = "2"
+    needs = (EXCERPT, SCOPE_PARTS, SCOPE_KEY, SCOPE_TEXT)
+    pure_map = True
     sees_references = True
     sees_unreadable_rows = True  # reference rows need not be objects (e.g. arrays of strings)
     rules = (
@@ -76,26 +80,53 @@ class TrainTestLeakageChecker(ValidationRules, ReferenceRules, Checker):
         self._stats: dict[str, Any] = {}
         self._ref_counts: dict[str, list[Any]] = {}
 
-    def check_record(self, record: Record) -> Iterator[Finding]:
+    def map(self, record: Record, provided: Provided) -> RowResult | None:
         if record.row < 0:
-            return iter(())
+            return None
         if record.split == "reference":
-            if self._references:
-                self._reference_row(record)
-            return iter(())
+            if not self._references:
+                return None
+            return RowResult(features=self.reference_features(record, provided))
         if not record.readable or record.split not in ("train", "validation"):
-            return iter(())
-        options = self.options
+            return None
+        pair = grams = None
         if self._pairs:
-            text = scope_text(record, options.scope, TEXT_NORMALIZATION, include_system=False)
-            self._log.add(record, excerpt_of(cached_parts(record, options.scope, False)))
-            self._keys.add(scope_key(record, options.scope, self._exact_norm))
-            if options.near:
-                self._sigs.add(text)
+            pair = self._pair_features(provided)
         if self._references and record.split == "train":
-            self._grams.owner_log.add(record)
-            self._grams.add(scope_text(record, "example", TEXT_NORMALIZATION))
-        return iter(())
+            text = provided(SCOPE_TEXT, "example", TEXT_NORMALIZATION, True)
+            options = self.options
+            found = row_grams([text], options.reference_ngram, options.reference_min_words)
+            grams = found[0].tobytes()
+        if pair is None and grams is None:
+            return None
+        features: RowFeatures = (pair, grams)
+        return RowResult(features=features)
+
+    def _pair_features(self, provided: Provided) -> tuple[str, bytes | None, bytes | None]:
+        options = self.options
+        parts = provided(SCOPE_PARTS, options.scope, False)
+        key = provided(SCOPE_KEY, options.scope, self._exact_norm, True)
+        signature = None
+        if options.near:
+            text = provided(SCOPE_TEXT, options.scope, TEXT_NORMALIZATION, False)
+            flat, _ = shingle_hashes([text], options.ngram)
+            signature = row_signatures([flat], options.num_perm, self._sigs.params.seed)[0]
+        return provided(EXCERPT, shown_part(parts)), key, signature
+
+    def reduce(self, key: RowKey, features: Any) -> None:
+        if key.split == "reference":
+            self._reduce_reference(key, features)
+            return
+        pair, grams = features
+        if pair is not None:
+            excerpt, exact, signature = pair
+            self._log.add(key, excerpt, cut=False)
+            self._keys.add(exact)
+            if signature is not None:
+                self._sigs.add_signature(signature)
+        if grams is not None:
+            self._grams.owner_log.add(key)
+            self._grams.add_grams(grams)
 
     def finish(self) -> Iterator[Finding]:
         if self._pairs:

@@ -73,9 +73,24 @@ def shared_words(text: str, n: int, values: set[int], limit: int = 60) -> str | 
     return text[spans[first][0] : spans[last + n - 1][1]]
 
 
+def row_grams(texts: list[str], n: int, min_words: int = 1) -> list[np.ndarray]:
+    """The distinct word n-gram hashes of each text, sorted. A text shorter than n words has
+    one padded window: it is kept only when the text has at least `min(min_words, n)` words."""
+    flat, offsets = shingle_hashes(texts, n)
+    out = [np.unique(flat[offsets[i] : offsets[i + 1]]) for i in range(len(texts))]
+    if min_words > 1:
+        single = [i for i, grams in enumerate(out) if len(grams) == 1]
+        if single:
+            words = token_count([texts[i] for i in single])
+            for index, count in zip(single, words.tolist(), strict=True):
+                if count < min(min_words, n):
+                    out[index] = out[index][:0]
+    return out
+
+
 class _GramStore:
-    """Distinct word n-gram hashes per row, batched; optionally capped in memory by keeping only
-    hashes below 2**(64 - shift), a sample that is the same for every text."""
+    """Distinct word n-gram hashes per row (`row_grams`), batched; optionally capped in memory
+    by keeping only hashes below 2**(64 - shift), a sample that is the same for every text."""
 
     def __init__(self, n: int, memory_mb: int | None, min_words: int = 1) -> None:
         self.n = n
@@ -83,8 +98,8 @@ class _GramStore:
         self.limit = None if memory_mb is None else memory_mb * (1 << 20) // 12
         self.shift = 0
         self.owner_log = RowLog(excerpts=False)
-        self._pending: list[str] = []
-        self._pending_chars = 0
+        self._pending = bytearray()
+        self._counts = array("q")
         self._rows = 0
         self._hashes: list[np.ndarray] = []
         self._owners: list[np.ndarray] = []
@@ -92,40 +107,31 @@ class _GramStore:
         self._has = array("b")
 
     def add(self, text: str) -> None:
-        self._pending.append(text)
-        self._pending_chars += len(text)
-        if self._pending_chars >= CHUNK_CHARS or len(self._pending) >= CHUNK_TEXTS:
+        self.add_grams(row_grams([text], self.n, self.min_words)[0].tobytes())
+
+    def add_grams(self, grams: bytes) -> None:
+        """Add a row's `row_grams` (uint64 bytes)."""
+        self._pending += grams
+        self._counts.append(len(grams) // 8)
+        if len(self._pending) >= CHUNK_CHARS or len(self._counts) >= CHUNK_TEXTS:
             self._flush()
 
     def _flush(self) -> None:
-        if not self._pending:
+        if not self._counts:
             return
-        flat, offsets = shingle_hashes(self._pending, self.n)
-        counts = np.diff(offsets)
-        if self.min_words > 1:
-            # A text shorter than n words has one padded window: keep it only when the text
-            # has at least `min_words` words.
-            single = np.flatnonzero(counts == 1)
-            if len(single):
-                words = token_count([self._pending[i] for i in single.tolist()])
-                short = single[words < min(self.min_words, self.n)]
-                if len(short):
-                    keep = np.ones(len(flat), dtype=bool)
-                    keep[offsets[short]] = False
-                    flat = flat[keep]
-                    counts[short] = 0
+        flat = np.frombuffer(bytes(self._pending), dtype=np.uint64)
+        counts = np.frombuffer(self._counts, dtype=np.int64)
         self._has.extend((counts > 0).astype(np.int8).tolist())
-        owners = np.repeat(np.arange(self._rows, self._rows + len(self._pending)), counts)
-        self._rows += len(self._pending)
-        self._pending = []
-        self._pending_chars = 0
+        owners = np.repeat(np.arange(self._rows, self._rows + len(counts)), counts)
+        self._rows += len(counts)
+        self._pending = bytearray()
+        self._counts = array("q")
         if self.shift:
             keep = flat < _bound(self.shift)
             flat, owners = flat[keep], owners[keep]
-        pairs = np.unique(np.stack([owners.astype(np.uint64), flat], axis=1), axis=0)
-        self._owners.append(pairs[:, 0].astype(np.int32))
-        self._hashes.append(pairs[:, 1].copy())
-        self._stored += len(pairs)
+        self._owners.append(owners.astype(np.int32))
+        self._hashes.append(flat.copy())
+        self._stored += len(flat)
         while self.limit is not None and self._stored > self.limit:
             self.shift += 1
             bound = _bound(self.shift)

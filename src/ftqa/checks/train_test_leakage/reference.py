@@ -11,30 +11,52 @@ from ftqa.checks.train_test_leakage.grams import (
     _common,
     _first_hit_per_row,
     _first_occurrence,
+    row_grams,
     shared_words,
 )
 from ftqa.checks.train_test_leakage.options import REFERENCE_TEXT_CHARS, TEXT_NORMALIZATION
-from ftqa.dedup import (
-    reference_text,
-)
+from ftqa.dedup.scope import reference_text_of
+from ftqa.dedup.shingles import MAX_TEXT_CHARS
 from ftqa.finding import Finding
+from ftqa.outbound import outbound, prefix_excerpt
+from ftqa.providers import Provided
+from ftqa.providers.dedup import SCOPE_TEXT
 from ftqa.records import Record
+from ftqa.rowresult import RowKey
+
+# A reference row's features: its distinct n-gram hashes (uint64 bytes) and its normalized text,
+# masked (to show the words a training row shares with it); no hashes for a row that is not even
+# a JSON value.
+ReferenceFeatures = tuple[bytes | None, str]
 
 
 class ReferenceRules:
     """`reference-contamination` and `unreadable-reference` (a checker mixin)."""
 
-    def _reference_row(self, record: Record) -> None:
-        counts = self._ref_counts.setdefault(record.file, [0, 0, None])
-        counts[0] += 1
+    def reference_features(self, record: Record, provided: Provided) -> ReferenceFeatures:
         if record.raw is None:  # not even a JSON value: nothing to compare
+            return None, ""
+        example = ""
+        if record.format is not None:
+            example = provided(SCOPE_TEXT, "example", TEXT_NORMALIZATION, True)
+        text = reference_text_of(example, record.raw, TEXT_NORMALIZATION)
+        options = self.options
+        grams = row_grams([text], options.reference_ngram, options.reference_min_words)[0]
+        shown = text[:MAX_TEXT_CHARS]
+        shown = prefix_excerpt(shown) if len(shown) < len(text) else outbound(shown)
+        return grams.tobytes(), shown
+
+    def _reduce_reference(self, key: RowKey, features: ReferenceFeatures) -> None:
+        counts = self._ref_counts.setdefault(key.file, [0, 0, None])
+        counts[0] += 1
+        grams, text = features
+        if grams is None:
             counts[1] += 1
             if counts[2] is None:
-                counts[2] = record.line
+                counts[2] = key.line
             return
-        self._ref_log.add(record)
-        text = reference_text(record, TEXT_NORMALIZATION)
-        self._ref_grams.add(text)
+        self._ref_log.add(key)
+        self._ref_grams.add_grams(grams)
         if self._ref_chars < REFERENCE_TEXT_CHARS:
             self._ref_texts.append(text)
             self._ref_chars += len(text)
