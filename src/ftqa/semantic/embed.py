@@ -72,6 +72,9 @@ class Embedder:
                 )
                 progress.update(offset + len(batch))
             progress.close()
+            # The cache keeps float16: use fresh vectors at that precision too, so a run that
+            # embeds a text and a run that reads it back judge it the same way.
+            new = new.astype(np.float16).astype(np.float32)
             self.embedded += len(first)
             where = {key: row for row, key in enumerate(unique)}
             rows = np.array([where[int(keys[i])] for i in todo], dtype=np.int64)
