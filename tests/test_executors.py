@@ -124,5 +124,8 @@ def test_a_small_edit_maps_only_the_changed_rows(generated: Path, tmp_path: Path
     lines.insert(20, lines[30])  # an inserted row moves every later row down one line
     work.write_bytes(b"".join(lines))
     warm = ftqa.check(str(work), cache=folder, executor="local")
-    assert warm.stats["engine"]["cache"]["misses"] <= 3
+    # The edited row, and the rows the insert moved into or out of a place token_length
+    # samples (the first 200 rows, then every 100th: `cache_variant`), are mapped again.
+    assert warm.stats["engine"]["cache"]["misses"] <= 1 + 2 * len(lines) // 100
+    assert warm.stats["engine"]["cache"]["hits"] >= len(lines) - 1 - 2 * len(lines) // 100
     assert_same(warm, ftqa.check(str(work), cache=False, executor="local"))

@@ -17,7 +17,7 @@ It never reads files and never imports another checker.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Hashable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal
 
@@ -156,6 +156,12 @@ class Checker:
     def check_record(self, record: Record) -> Iterable[Finding]:
         """The old stateful per-row step (`pure_map = False` checkers only)."""
         return ()
+
+    def cache_variant(self, record: Record) -> Hashable | None:
+        """What `map`'s result depends on besides the row's content, such as its place (a
+        checker that samples the first rows of a file); it joins the row cache's key. None:
+        the content alone."""
+        return None
 
     def stats(self) -> dict[str, Any]:
         return {}

@@ -49,8 +49,12 @@ def run_identity(parts: Iterable[Any]) -> bytes:
     return digest.digest()
 
 
-def row_key(record: Record, run: bytes) -> bytes:
+def row_key(record: Record, run: bytes, variant: Any = None) -> bytes:
+    """The row's key; `variant`: what checkers' results depend on besides the row's content
+    (`Checker.cache_variant`), None when nothing."""
     digest = hashlib.blake2b(run, digest_size=KEY_BYTES, person=b"ftqa-row")
+    if variant is not None:
+        digest.update(_value_bytes(variant))
     source = record.source
     if isinstance(source, bytes):
         digest.update(source)

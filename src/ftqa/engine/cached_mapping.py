@@ -12,6 +12,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from ftqa.checker import Checker
 from ftqa.engine.cache import RowCache, open_cache, pack, row_key, run_identity, unpack
 from ftqa.engine.mapping import MappedRow, Mapper
 from ftqa.engine.plan import RunPlan
@@ -19,13 +20,16 @@ from ftqa.records import Record
 
 
 class CachedMapping:
-    def __init__(self, cache: RowCache, identity: bytes, pure: frozenset[int]) -> None:
+    def __init__(
+        self, cache: RowCache, identity: bytes, pure: frozenset[int], variants: list[Checker]
+    ) -> None:
         self.cache = cache
         self.identity = identity
         self.pure = pure
+        self.variants = variants  # checkers whose map result depends on more than the row
 
     def rows(self, mapper: Mapper, batch: list[Record], collect: bool) -> Iterator[MappedRow]:
-        keys = [row_key(record, self.identity) for record in batch]
+        keys = [row_key(record, self.identity, self._variant(record)) for record in batch]
         found = self.cache.get_many(keys)
         states = mapper.states
         for record, key in zip(batch, keys, strict=True):
@@ -44,6 +48,11 @@ class CachedMapping:
             yield mapped
         self.cache.flush()
 
+    def _variant(self, record: Record) -> list[Any] | None:
+        if not self.variants:
+            return None
+        return [checker.cache_variant(record) for checker in self.variants]
+
 
 def attach(mapper: Mapper, plan: RunPlan) -> RowCache | None:
     """Give `mapper` the row cache the settings ask for; the cache, or None."""
@@ -58,7 +67,12 @@ def attach(mapper: Mapper, plan: RunPlan) -> RowCache | None:
     cache = open_cache(settings.cache_dir, settings.cache_max_mb)
     if cache is None:
         return None
-    mapper.cache = CachedMapping(cache, identity(plan, mapper, pure), pure)
+    variants = [
+        mapper.states[index].checker
+        for index in sorted(pure)
+        if type(mapper.states[index].checker).cache_variant is not Checker.cache_variant
+    ]
+    mapper.cache = CachedMapping(cache, identity(plan, mapper, pure), pure, variants)
     mapper.cached_checkers = pure
     return cache
 

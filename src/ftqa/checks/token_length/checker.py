@@ -17,7 +17,7 @@ SAMPLE_TOKENS target tokens.
 from __future__ import annotations
 
 from array import array
-from collections.abc import Iterator
+from collections.abc import Hashable, Iterator
 from typing import Any
 
 from ftqa.checker import CheckContext, Checker, Options, Rule
@@ -173,6 +173,10 @@ class TokenLengthChecker(TokenReport, Checker):
                 findings.append(empty)
         features: TokenFeatures = (total, trainable, status, others, refused)
         return RowResult(findings, features, measures)
+
+    def cache_variant(self, record: Record) -> Hashable | None:
+        """Whether the row is one the cost range may sample: that depends on its place."""
+        return record.split == "train" and may_be_sampled(record.row)
 
     def reduce(self, key: RowKey, features: Any) -> None:
         total, trainable, status, others, refused = features
