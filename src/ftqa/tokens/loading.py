@@ -128,6 +128,15 @@ class EncodingLoader:
 load_encoding = EncodingLoader()
 
 
+def prefetch_tokenizers(select: list[str] | None) -> None:
+    """Start building every built-in encoding on a background thread as a check starts, unless
+    `select` leaves `token_length` out: it needs every priced built-in encoding for its cost
+    range, and the build then overlaps the imports and the first rows."""
+    if select and not any(item.split("/")[0] == "token_length" for item in select):
+        return
+    load_encoding.prefetch(list(ENCODINGS))
+
+
 @functools.cache
 def load_tokenizer(name: str) -> TiktokenTokenizer | EstimateTokenizer:
     """The verified encoding `name`, or a labelled estimate when no vocabulary verifies."""
