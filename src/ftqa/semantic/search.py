@@ -154,9 +154,9 @@ class Semantic:
         static_only = self.precise_unavailable is not None
         if static_only and len(rows) < CENTRE_MIN:
             raise SemanticUnavailable(
-                f"{len(rows)} texts to compare; without the semantic extra the static model "
-                f"needs at least {CENTRE_MIN} to centre its vectors (precise re-scoring: "
-                "install the extra)"
+                f"{len(rows)} texts to compare: without the semantic extra the shipped static "
+                f"model needs at least {CENTRE_MIN} (it centres vectors on their mean); for "
+                f"small datasets install the extra: {INSTALL_COMMAND}"
             )
         if not static_only and len(rows) <= self.settings.precise_limit:
             self.path_used = "precise"
