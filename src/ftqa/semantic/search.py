@@ -323,7 +323,7 @@ def find_semantic_duplicates(
     It never raises for a missing extra or model: `skipped` then says why, with the install
     command. On 2 cores: up to `settings.precise_limit` (500) texts, every text is embedded
     with the precise model (all-MiniLM-L6-v2; ~20-60 texts/s cold, cached afterwards); above
-    that, the static model (distilled once, ~0.5-2 min on first use) embeds ~1,500-6,000
+    that, the static model (shipped with ftqa; nothing is built) embeds ~1,500-6,000
     texts/s and only candidate pairs are re-scored with the precise model (at most
     `settings.max_precise_texts` texts per run).
     """
