@@ -4,6 +4,7 @@
     python benchmarks/bench_contradictions.py --rows 10000
     python benchmarks/bench_contradictions.py --no-semantic      # lexical tiers only
     python benchmarks/bench_contradictions.py --build            # also time the first-use build
+    python benchmarks/bench_contradictions.py --python /tmp/base/bin/python   # a base install
 
 For each generated file (benchmarks/generate.py; its sidecar lists the planted
 `same_prompt_contradiction` and `paraphrase_contradiction` pairs) it runs, as child processes:
@@ -47,9 +48,12 @@ TARGET_PRECISION = 0.8
 TARGET_ROWS = 100_000
 
 
+PYTHON = [sys.executable]  # --python: run ftqa with another interpreter (e.g. a base install)
+
+
 def ftqa_argv(path: Path, config: Path, output: Path) -> list[str]:
     return [
-        sys.executable, "-m", "ftqa", "check", str(path), "--select", "contradictions",
+        PYTHON[0], "-m", "ftqa", "check", str(path), "--select", "contradictions",
         "--config", str(config), "--format", "json", "--output", str(output), "--quiet",
     ]  # fmt: skip
 
@@ -109,11 +113,12 @@ def accuracy(report: dict[str, Any], truth: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def write_config(directory: Path, semantic: bool) -> Path:
+def write_config(directory: Path, semantic: bool, paraphrase: float | None = None) -> Path:
     path = directory / "bench-ftqa.toml"
+    threshold = "" if paraphrase is None else f"paraphrase_threshold = {paraphrase}\n"
     path.write_text(
         "max_findings_per_rule = 1000000\n\n[contradictions]\n"
-        f"semantic = {'true' if semantic else 'false'}\n",
+        f"semantic = {'true' if semantic else 'false'}\n{threshold}",
         "utf-8",
     )
     return path
@@ -153,7 +158,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--build", action="store_true", help="start from an empty ftqa cache")
     parser.add_argument("--json", type=Path, help="also write the results as JSON here")
     parser.add_argument("--check", action="store_true", help="exit 2 if a target is missed")
+    parser.add_argument("--python", help="the interpreter that runs ftqa (default: this one)")
+    parser.add_argument(
+        "--paraphrase-threshold", type=float, help="contradictions' paraphrase_threshold"
+    )
     args = parser.parse_args(argv)
+    if args.python:
+        PYTHON[0] = args.python
     if args.build:
         shutil.rmtree(CACHE_HOME, ignore_errors=True)
     CACHE_HOME.mkdir(parents=True, exist_ok=True)
@@ -165,7 +176,7 @@ def main(argv: list[str] | None = None) -> int:
     results: list[dict[str, Any]] = []
     ok = True
     with tempfile.TemporaryDirectory() as tmp:
-        config = write_config(Path(tmp), not args.no_semantic)
+        config = write_config(Path(tmp), not args.no_semantic, args.paraphrase_threshold)
         for rows in args.rows:
             path = ensure_dataset(rows, args.seed)
             truth = json.loads(load_generator().truth_path(path).read_text("utf-8"))

@@ -800,3 +800,34 @@ def test_no_progress_bar_when_stderr_is_not_a_tty(tmp_path: Path):
     assert result.returncode == 0, result.stderr
     assert result.stderr == ""
     assert "\x1b" not in result.stdout.split("\n", 1)[0]
+
+
+def test_progress_bar_appears_only_when_the_run_is_expected_to_be_long(tmp_path: Path):
+    """The bar is decided from the time and bytes so far, not from the file's size."""
+    from types import SimpleNamespace
+
+    from ftqa.render.progress import SHOW_AFTER_SECONDS, ProgressBar, expected_seconds
+
+    assert expected_seconds(0.5, 1_000, 4_000) == 2.0
+    assert expected_seconds(1.0, 0, 4_000) == 1.0
+    small = tmp_path / "small.jsonl"
+    small.write_bytes(b"x" * 4_000)  # far below the old 4 MiB threshold
+    source = SimpleNamespace(path=str(small))
+    now = [0.0]
+    quick = ProgressBar([str(small)], quiet=False, clock=lambda: now[0], terminal=True)
+    now[0] = 0.2
+    quick.update(source, 1_000)  # on course for 0.8 s
+    assert not quick.shown
+    slow = ProgressBar([str(small)], quiet=False, clock=lambda: now[0], terminal=True)
+    now[0] += SHOW_AFTER_SECONDS / 2
+    slow.update(source, 1_000)  # on course for 4 s
+    try:
+        assert slow.shown
+    finally:
+        slow.close()
+    for quiet, terminal in ((True, True), (False, False)):
+        never = ProgressBar([str(small)], quiet=quiet, clock=lambda: now[0], terminal=terminal)
+        now[0] += 10.0
+        never.update(source, 1)
+        assert not never.enabled
+        assert not never.shown

@@ -186,8 +186,9 @@ def test_missing_extra_keeps_lexical_tiers_and_names_the_install_command(cache):
     assert result.returncode in (0, 1), result.stderr
     report = json.loads(result.stdout)
     semantic = report["stats"]["contradictions"]["tiers"]["semantic"]
+    # The shipped static model runs without the extra, but not on so few prompts.
     assert semantic["status"] == "skipped"
-    assert semantic["install"] == "pip install torch==2.13.0 'ftqa[semantic]'"
+    assert "at least 256" in semantic["reason"]
     assert INSTALL_COMMAND in semantic["reason"]
     assert _found(report, "numeric.jsonl", "conflicting-answers") == [[1, 4], [10, 11]]
     assert _found(report, "near-identical.jsonl", "conflicting-answers") == [[1, 2]]

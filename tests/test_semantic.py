@@ -382,3 +382,54 @@ def test_semantic_duplicates_skip_cleanly_without_the_extra(monkeypatch):
     assert found.skipped is not None
     assert INSTALL_COMMAND in found.skipped
     assert found.pairs.shape == (0, 2)
+
+
+# -- the base install: the shipped static model without torch ----------------------------------
+
+
+def test_without_the_extra_the_shipped_static_model_finds_paraphrases(tmp_path, monkeypatch):
+    """No torch, no sentence-transformers: the semantic tier still runs, on the static model
+    shipped with ftqa (model2vec with numpy), and scores planted paraphrases far above random
+    pairs of prompts."""
+    import importlib.util
+
+    from ftqa.semantic.packaged import PACKAGED_DIR
+
+    for name in ("torch", "sentence_transformers", "transformers"):
+        monkeypatch.setitem(sys.modules, name, None)  # importing them now raises
+    spec = importlib.util.spec_from_file_location(
+        "ftqa_generate", DATA.parent.parent / "benchmarks" / "generate.py"
+    )
+    generator = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = generator
+    spec.loader.exec_module(generator)
+    path = tmp_path / "chat.jsonl"
+    planted = generator.generate(3000, 5, path)["defects"]["paraphrase_contradiction"]
+    assert len(planted) >= 3
+    store = TextStore()
+    for line in path.read_text("utf-8").splitlines():
+        try:
+            row = json.loads(line)
+            messages = row["messages"]
+            store.add("\n".join(m["content"] for m in messages if m["role"] == "user"))
+        except (ValueError, KeyError, TypeError):
+            store.add("")  # the generator's malformed rows
+    engine = Semantic(SemanticSettings(cache_dir=str(tmp_path / "cache")))
+    assert engine.precise_unavailable is not None
+    assert engine.unavailable is None
+    rows = np.array([i for i in range(len(store)) if store.get(i).strip()], dtype=np.int64)
+    pairs, _, precise = engine.candidates(store, rows, 0.85)
+    assert not precise
+    found = {tuple(pair) for pair in pairs.tolist()}
+    truth = np.array([(a - 1, b - 1) for a, b in planted], dtype=np.int64)
+    assert all(tuple(pair) in found for pair in truth.tolist())
+    similar = engine.precise_similarity(store, truth)
+    assert (similar >= 0.65).all()
+    rng = np.random.default_rng(0)
+    unrelated = engine.precise_similarity(store, rng.choice(rows, size=(200, 2)))
+    assert np.median(unrelated) < 0.2
+    stats = engine.stats()
+    assert stats["path"] == "static"
+    assert INSTALL_COMMAND in stats["rescoring"]
+    assert stats["static"]["model"].startswith("m2v-")
+    assert engine.static().model.path == PACKAGED_DIR

@@ -461,3 +461,53 @@ def test_token_length_survives_a_row_that_crashes_tiktoken(tmp_path):
     (run,) = [run for run in report.checks if run.id == "token_length"]
     assert run.status == "ran", run.note
     assert report.stats["token_length"]["total"] > 0
+
+
+# -- the parsed-ranks cache ------------------------------------------------------------------
+
+
+def test_parsed_ranks_are_cached_verified_and_tied_to_their_source(tmp_path, empty_cache):
+    from ftqa.tokens import ranks_cache
+    from ftqa.tokens.encodings import candidates, parse_ranks
+    from ftqa.tokens.loading import verified_ranks
+
+    spec = ENCODINGS["cl100k_base"]
+    source = tmp_path / "vocab.tiktoken"
+    source.write_bytes(gzip.decompress(packaged_path(spec.name).read_bytes()))
+    (empty_cache / tiktoken_cache_path(spec).name).symlink_to(source)
+    expected = parse_ranks(source.read_bytes())
+    root = tmp_path / "ftqa-cache"
+
+    first, described = verified_ranks(spec, root)
+    assert first == expected
+    assert "parsed ranks cached" not in described
+    entry = ranks_cache.entry_path(root, spec.name, spec.sha256, candidates(spec)[0].path)
+    assert entry is not None
+    assert entry.is_file()
+    second, described = verified_ranks(spec, root)
+    assert second == expected
+    assert "parsed ranks cached" in described
+
+    damaged = bytearray(entry.read_bytes())
+    damaged[-10] ^= 0xFF  # one flipped byte: the payload hash no longer matches
+    entry.write_bytes(bytes(damaged))
+    assert ranks_cache.load(entry) is None
+    third, described = verified_ranks(spec, root)
+    assert third == expected
+    assert "parsed ranks cached" not in described  # read from the verified source and rewritten
+    assert ranks_cache.load(entry) is not None
+
+    os.utime(source, ns=(1, 1))  # the source changed: its old entry does not apply
+    fresh = ranks_cache.entry_path(root, spec.name, spec.sha256, candidates(spec)[0].path)
+    assert fresh != entry
+    assert ranks_cache.load(fresh) is None
+
+
+def test_a_prefetched_encoding_is_built_once(no_network):
+    from ftqa.tokens.loading import EncodingLoader
+
+    loader = EncodingLoader()
+    loader.prefetch(["cl100k_base"])
+    first = loader("cl100k_base")
+    assert loader("cl100k_base") is first
+    assert first.count("Hello, world!") == 4

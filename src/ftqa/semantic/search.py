@@ -4,13 +4,23 @@ Two paths, chosen by how many texts there are:
 
 - **small** (at most `precise_limit` texts): every text is embedded with the precise model and
   every pair is compared exactly. Nothing is distilled.
-- **large**: every text is embedded with the static model; vectors are centred on their mean
+- **large**: every text is embedded with the static model (shipped with ftqa, see
+  `ftqa.semantic.packaged`); vectors are centred on their mean
   (static sentence vectors share a large common component: on our benchmark prompts two unrelated
   texts have a median cosine of 0.78 before centring and 0.00 after) and re-normalized; each
   text's nearest neighbours above `search_threshold` come from the inverted-file search
   (`ftqa.semantic.neighbors`). Only the candidates a caller keeps are then re-scored with the
   precise model, at most `max_precise_texts` texts per run (the rest stay unconfirmed and are
   counted in the stats).
+
+Without the `semantic` extra (no torch) only the static model runs: every search takes the large
+path (from `CENTRE_MIN` texts; fewer are skipped, with the reason in the stats) and
+`precise_similarity` answers with the centred static cosine of pairs of searched texts, which
+callers compare with their precise threshold. Measured on the generator's 10k-row file
+(`benchmarks/bench_contradictions.py --python <base install>`): planted paraphrases score 0.69
+at the lowest (median 0.86), random prompt pairs 0.46 at the 99.9th percentile; at contradictions'
+0.85 recall and precision are both 1.0 (20/20 paraphrases), and lowering it to 0.7 adds one
+false pair and no planted one.
 
 Both models' vectors are cached on disk by model and text, so a re-run embeds only new texts.
 """
@@ -26,13 +36,16 @@ import numpy as np
 
 from ftqa.semantic.embed import Embedder
 from ftqa.semantic.models import (
+    INSTALL_COMMAND,
     PreciseModel,
     SemanticUnavailable,
     StaticModel,
     ensure_static_model,
+    static_unavailable_reason,
     unavailable_reason,
 )
 from ftqa.semantic.neighbors import similar_pairs
+from ftqa.semantic.packaged import PACKAGED_NAME, packaged_static_dir
 from ftqa.semantic.paths import cache_root
 from ftqa.semantic.questions import question, veto
 from ftqa.semantic.texts import TextStore, as_store
@@ -68,9 +81,26 @@ class Semantic:
     search_seconds: float = 0.0
     notes: list[str] = field(default_factory=list)
 
+    _searched: tuple[TextStore, dict[int, int], np.ndarray] | None = None
+    _precise_reason: list[str | None] = field(default_factory=list)
+
+    @property
+    def precise_unavailable(self) -> str | None:
+        """Why the precise model cannot run (the `semantic` extra is missing), or None."""
+        if not self._precise_reason:
+            self._precise_reason.append(unavailable_reason(self.settings.model))
+        return self._precise_reason[0]
+
     @property
     def unavailable(self) -> str | None:
-        return unavailable_reason(self.settings.model)
+        """Why no semantic tier can run, or None. The shipped static model runs on the base
+        install; a configured precise `model` needs the extra."""
+        precise = self.precise_unavailable
+        if precise is None or self.settings.model is not None:
+            return precise
+        if self.settings.static_model is not None:
+            return None  # checked when it loads
+        return static_unavailable_reason()
 
     @property
     def root(self) -> Path:
@@ -95,6 +125,8 @@ class Semantic:
                         "model2vec directory"
                     )
                 model = StaticModel(path, path.name, self.root)
+            elif self.settings.model is None and (shipped := packaged_static_dir()) is not None:
+                model = StaticModel(shipped, PACKAGED_NAME, self.root)
             else:
                 precise = self.precise().model
                 assert isinstance(precise, PreciseModel)
@@ -119,7 +151,14 @@ class Semantic:
         if len(rows) < 2:
             return np.zeros((0, 2), dtype=np.int64), np.zeros(0, dtype=np.float32), True
         start = time.perf_counter()
-        if len(rows) <= self.settings.precise_limit:
+        static_only = self.precise_unavailable is not None
+        if static_only and len(rows) < CENTRE_MIN:
+            raise SemanticUnavailable(
+                f"{len(rows)} texts to compare: without the semantic extra the shipped static "
+                f"model needs at least {CENTRE_MIN} (it centres vectors on their mean); for "
+                f"small datasets install the extra: {INSTALL_COMMAND}"
+            )
+        if not static_only and len(rows) <= self.settings.precise_limit:
             self.path_used = "precise"
             vectors = self.precise().embed_store(store, rows)
             pairs, sims = similar_pairs(
@@ -131,6 +170,9 @@ class Semantic:
             vectors = self.static().embed_store(store, rows)
             pairs, sims = self._static_search(vectors, part)
             precise = False
+            if static_only:
+                where = {row: i for i, row in enumerate(rows.tolist())}
+                self._searched = (store, where, vectors)
         self.search_seconds += time.perf_counter() - start
         return rows[pairs], sims, precise
 
@@ -151,6 +193,8 @@ class Semantic:
         out = np.full(len(pairs), np.nan, dtype=np.float32)
         if len(pairs) == 0:
             return out
+        if self.precise_unavailable is not None:
+            return self._static_similarity(store, pairs, out)
         embedder = self.precise()
         budget = self.settings.max_precise_texts - embedder.embedded
         needed: dict[int, None] = {}
@@ -176,6 +220,23 @@ class Semantic:
         self.unconfirmed += int((~scored).sum())
         return out
 
+    def _static_similarity(
+        self, store: TextStore, pairs: np.ndarray, out: np.ndarray
+    ) -> np.ndarray:
+        """Without the precise model: the centred static cosine of pairs of texts searched by
+        `candidates` (NaN, counted as unconfirmed, for any other pair)."""
+        if self._searched is None or self._searched[0] is not store:
+            self.unconfirmed += len(pairs)
+            return out
+        _, where, vectors = self._searched
+        for index, (a, b) in enumerate(pairs.tolist()):
+            left, right = where.get(a), where.get(b)
+            if left is None or right is None:
+                self.unconfirmed += 1
+                continue
+            out[index] = float(vectors[left] @ vectors[right])
+        return out
+
     def _cached_rows(self, store: TextStore, rows: np.ndarray) -> set[int]:
         from ftqa.semantic.cache import text_keys
 
@@ -188,6 +249,8 @@ class Semantic:
 
     def stats(self) -> dict[str, Any]:
         out: dict[str, Any] = {"path": self.path_used or "not needed"}
+        if self.precise_unavailable is not None:
+            out["rescoring"] = f"static model only; for precise re-scoring: {INSTALL_COMMAND}"
         if self._static is not None:
             out["static"] = self._static.stats()
             if self.built_seconds:
@@ -260,13 +323,13 @@ def find_semantic_duplicates(
     It never raises for a missing extra or model: `skipped` then says why, with the install
     command. On 2 cores: up to `settings.precise_limit` (500) texts, every text is embedded
     with the precise model (all-MiniLM-L6-v2; ~20-60 texts/s cold, cached afterwards); above
-    that, the static model (distilled once, ~0.5-2 min on first use) embeds ~1,500-6,000
+    that, the static model (shipped with ftqa; nothing is built) embeds ~1,500-6,000
     texts/s and only candidate pairs are re-scored with the precise model (at most
     `settings.max_precise_texts` texts per run).
     """
     settings = settings or SemanticSettings()
     engine = Semantic(settings)
-    reason = engine.unavailable
+    reason = engine.precise_unavailable  # a 0.95 paraphrase bar needs the precise model
     if reason:
         return SemanticDuplicates(_empty_pairs(), np.zeros(0, np.float32), reason)
     store = as_store(texts)

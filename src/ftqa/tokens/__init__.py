@@ -24,9 +24,8 @@ from ftqa.tokens.encodings import (
     TiktokenTokenizer,
     Tokenizer,
     VocabularyNotFound,
-    load_encoding,
-    load_tokenizer,
 )
+from ftqa.tokens.loading import load_encoding, load_tokenizer
 from ftqa.tokens.profiles import (
     DEFAULT_PROFILE,
     Profile,

@@ -14,19 +14,18 @@ itself expects for that encoding. The `tiktoken.Encoding` is then built from tho
 tiktoken's own split pattern and special tokens; nothing here opens a socket. When no candidate
 verifies, `load_tokenizer` returns an `EstimateTokenizer` (one token per four characters), whose
 `exact` is False and whose `source` says why, so reports can label the numbers as estimates.
+Loading (once per process, through a cache of parsed ranks) is `ftqa.tokens.loading`.
 """
 
 from __future__ import annotations
 
 import binascii
-import functools
 import gzip
 import hashlib
 import importlib.util
 import math
 import os
 import tempfile
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -243,15 +242,50 @@ def packaged_path(name: str) -> Path | None:
     return None
 
 
-def _candidates(spec: EncodingSpec) -> list[tuple[str, Path, bool]]:
-    found: list[tuple[str, Path, bool]] = []
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """One place a vocabulary file may be: a label for messages, its path, gzip or not."""
+
+    label: str
+    path: Path
+    compressed: bool
+
+
+def candidates(spec: EncodingSpec) -> list[Candidate]:
+    """Where the vocabulary of `spec` may be, in the order they are tried."""
+    found: list[Candidate] = []
     cached = tiktoken_cache_path(spec)
     if cached is not None:
-        found.append(("tiktoken cache", cached, False))
+        found.append(Candidate("tiktoken cache", cached, False))
     packaged = packaged_path(spec.name)
     if packaged is not None:
-        found.append(("bpe-openai package data", packaged, True))
+        found.append(Candidate("bpe-openai package data", packaged, True))
     return found
+
+
+def read_verified(spec: EncodingSpec, candidate: Candidate) -> bytes:
+    """The candidate's (decompressed) bytes if their SHA-256 is the one tiktoken expects;
+    raises `ValueError` saying why not (absent, unreadable, wrong hash)."""
+    label, path = candidate.label, candidate.path
+    try:
+        data = path.read_bytes()
+        if candidate.compressed:
+            data = gzip.decompress(data)
+    except FileNotFoundError:
+        raise ValueError(f"{label}: {path} not present") from None
+    except (OSError, EOFError, gzip.BadGzipFile) as error:
+        raise ValueError(f"{label}: {path} unreadable ({error})") from None
+    digest = hashlib.sha256(data).hexdigest()
+    if digest != spec.sha256:
+        raise ValueError(
+            f"{label}: {path} has sha256 {digest[:12]} (first 12 digits), "
+            f"expected {spec.sha256[:12]}"
+        )
+    return data
+
+
+def describe(candidate: Candidate) -> str:
+    return f"{candidate.label} ({candidate.path}), sha256 verified"
 
 
 def verified_bytes(spec: EncodingSpec) -> tuple[bytes, str]:
@@ -260,25 +294,11 @@ def verified_bytes(spec: EncodingSpec) -> tuple[bytes, str]:
     Returns the bytes and a description of the source; raises `VocabularyNotFound`.
     """
     attempts: list[str] = []
-    for label, path, compressed in _candidates(spec):
+    for candidate in candidates(spec):
         try:
-            data = path.read_bytes()
-            if compressed:
-                data = gzip.decompress(data)
-        except FileNotFoundError:
-            attempts.append(f"{label}: {path} not present")
-            continue
-        except (OSError, EOFError, gzip.BadGzipFile) as error:
-            attempts.append(f"{label}: {path} unreadable ({error})")
-            continue
-        digest = hashlib.sha256(data).hexdigest()
-        if digest != spec.sha256:
-            attempts.append(
-                f"{label}: {path} has sha256 {digest[:12]} (first 12 digits), "
-                f"expected {spec.sha256[:12]}"
-            )
-            continue
-        return data, f"{label} ({path}), sha256 verified"
+            return read_verified(spec, candidate), describe(candidate)
+        except ValueError as error:
+            attempts.append(str(error))
     raise VocabularyNotFound(spec.name, attempts)
 
 
@@ -288,66 +308,3 @@ def parse_ranks(data: bytes) -> dict[bytes, int]:
     if len(parts) % 2:
         raise ValueError("a .tiktoken file has two fields per line")
     return dict(zip(map(binascii.a2b_base64, parts[0::2]), map(int, parts[1::2]), strict=True))
-
-
-_lock = threading.Lock()
-
-
-@functools.cache
-def load_encoding(name: str) -> TiktokenTokenizer:
-    """The verified tiktoken encoding `name`; raises `VocabularyNotFound` or `KeyError`."""
-    spec = ENCODINGS[name]
-    import tiktoken
-
-    with _lock:
-        data, source = verified_bytes(spec)
-        encoding = tiktoken.Encoding(
-            name=spec.name,
-            pat_str=spec.pattern,
-            mergeable_ranks=parse_ranks(data),
-            special_tokens=dict(spec.special_tokens),
-        )
-    return TiktokenTokenizer(name=name, encoding=encoding, source=source)
-
-
-@functools.cache
-def load_tokenizer(name: str) -> TiktokenTokenizer | EstimateTokenizer:
-    """The verified encoding `name`, or a labelled estimate when no vocabulary verifies."""
-    try:
-        return load_encoding(name)
-    except VocabularyNotFound as error:
-        spec = ENCODINGS[name]
-        return EstimateTokenizer(
-            name=name,
-            source=(f"estimate: {ESTIMATE_CHARS_PER_TOKEN} characters per token, because {error}"),
-            special_tokens=frozenset(spec.special_tokens),
-        )
-
-
-@functools.lru_cache(maxsize=16)
-def load_hf_tokenizer(path: str) -> HuggingFaceTokenizer:
-    """A Hugging Face `tokenizer.json` at a local path (never downloaded)."""
-    import json
-
-    from tokenizers import Tokenizer as HFTokenizer
-
-    file = Path(path).expanduser()
-    if file.is_dir():
-        file = file / "tokenizer.json"
-    text = file.read_text(encoding="utf-8")
-    tokenizer = HFTokenizer.from_str(text)
-    # A saved tokenizer may pad or truncate every encoding (padding to 128 counts "hi" as 128
-    # tokens): counts must be of the text alone.
-    tokenizer.no_truncation()
-    tokenizer.no_padding()
-    added = json.loads(text).get("added_tokens") or []
-    special = frozenset(
-        str(token["content"]) for token in added if isinstance(token, dict) and token.get("special")
-    )
-    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
-    return HuggingFaceTokenizer(
-        name=file.name,
-        tokenizer=tokenizer,
-        source=f"Hugging Face tokenizer {file} (sha256 {digest[:12]}…)",
-        special_tokens=special,
-    )

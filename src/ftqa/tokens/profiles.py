@@ -21,8 +21,6 @@ from ftqa.tokens.encodings import (
     ENCODINGS,
     EstimateTokenizer,
     Tokenizer,
-    load_hf_tokenizer,
-    load_tokenizer,
 )
 from ftqa.tokens.hf_model import (
     LocalModel,
@@ -32,6 +30,7 @@ from ftqa.tokens.hf_model import (
     load_local_model,
     transformers_available,
 )
+from ftqa.tokens.loading import load_hf_tokenizer, load_tokenizer
 from ftqa.tokens.prices import Price
 
 if sys.version_info >= (3, 11):
