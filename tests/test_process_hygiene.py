@@ -116,9 +116,14 @@ def _start_with_hung_worker(tmp_path: Path) -> tuple[subprocess.Popen[str], int,
         env=_env(site, temp),
         start_new_session=True,
     )
-    _wait_for(lambda: _children(process.pid), 120, "the worker process")
-    (worker,) = _children(process.pid)
-    _wait_for(lambda: _busy(worker), 120, "the worker to run the checker")
+    try:
+        _wait_for(lambda: _children(process.pid), 120, "the worker process")
+        (worker,) = _children(process.pid)
+        _wait_for(lambda: _busy(worker), 120, "the worker to run the checker")
+    except BaseException:
+        os.killpg(process.pid, signal.SIGKILL)  # never leave a run spinning behind a failure
+        process.communicate()
+        raise
     return process, worker, temp
 
 

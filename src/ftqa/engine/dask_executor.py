@@ -30,7 +30,7 @@ from ftqa.engine.reduction import Reduction
 from ftqa.engine.shift import shifted
 from ftqa.engine.worker import Job, JobResult, map_job
 from ftqa.errors import ConfigError, InputError
-from ftqa.load.chunks import ByteRange
+from ftqa.load.chunks import ByteRange, open_binary
 from ftqa.load.source import GZIP_MAGIC, Source
 from ftqa.timelimit import CallTimer
 
@@ -47,6 +47,7 @@ class DaskExecutor:
         self.note: str | None = None
         self.workers: int | None = None
         self.worker_peak_mb = 0.0
+        self.map_seconds = 0.0  # reading and mapping, summed over every job
         self.cache_counts = [0, 0]
 
     def map_into(
@@ -140,6 +141,7 @@ def _reduce_file(
             state.seconds += seconds
         offset += result.counted
         executor.worker_peak_mb = max(executor.worker_peak_mb, result.peak_rss_mb)
+        executor.map_seconds += result.wall_seconds
         executor.cache_counts[0] += result.cache_hits
         executor.cache_counts[1] += result.cache_misses
         formats.update(result.formats)
@@ -156,13 +158,7 @@ def _reduce_file(
 def _chunkable(source: Source) -> bool:
     if source.kind != "jsonl" or not source.size:
         return False
-    from ftqa.load.remote import filesystem
-
-    fs, path = filesystem(source.path) if "://" in source.path else (None, source.path)
-    if fs is None:
-        with open(path, "rb") as file:
-            return file.read(2) != GZIP_MAGIC
-    with fs.open(path, "rb") as file:
+    with open_binary(source.path) as file:
         return file.read(2) != GZIP_MAGIC  # type: ignore[no-any-return]
 
 

@@ -48,6 +48,7 @@ class ProcessExecutor:
         self.note: str | None = None
         self.cache_counts = [0, 0]  # row cache hits and misses in the workers
         self.worker_peak_mb = 0.0
+        self.map_seconds = 0.0  # reading and mapping, summed over every job
         self._spare: Mapper | None = None
 
     def map_into(
@@ -127,6 +128,7 @@ class ProcessExecutor:
                 state.seconds += seconds
             offset += result.counted
             if result is not local:
+                self.map_seconds += result.wall_seconds
                 self.worker_peak_mb = max(self.worker_peak_mb, result.peak_rss_mb)
                 self.cache_counts[0] += result.cache_hits
                 self.cache_counts[1] += result.cache_misses

@@ -69,10 +69,10 @@ def run(
             cache.close()
     # How the rows were mapped: like timings, the one part of a report that differs by executor.
     engine: dict[str, object] = {"executor": chosen.name}
-    for attribute in ("workers", "note", "worker_peak_mb"):
+    for attribute in ("workers", "note", "worker_peak_mb", "map_seconds"):
         value = getattr(chosen, attribute, None)
         if value:
-            engine[attribute] = value
+            engine[attribute] = round(value, 2) if isinstance(value, float) else value
     if cache is not None:
         hits, misses = cache.hits, cache.misses
         extra = getattr(chosen, "cache_counts", None)

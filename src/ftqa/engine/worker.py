@@ -20,6 +20,7 @@ import signal
 import struct
 import sys
 import threading
+import time
 from collections import Counter
 from dataclasses import dataclass, field
 from types import FrameType
@@ -28,7 +29,7 @@ from typing import Any, BinaryIO, NoReturn
 from ftqa.engine.cached_mapping import attach
 from ftqa.engine.mapping import BOOKKEEPING, MappedRow, Mapper
 from ftqa.engine.plan import RunPlan
-from ftqa.errors import FtqaError
+from ftqa.errors import FtqaError, InputError
 from ftqa.load import Limits, open_path
 from ftqa.load.chunks import ByteRange, read_range
 from ftqa.timelimit import CallTimer
@@ -58,6 +59,7 @@ class JobResult:
     cache_hits: int = 0
     cache_misses: int = 0
     peak_rss_mb: float = 0.0  # of the process that mapped the job, when it finished
+    wall_seconds: float = 0.0  # reading, parsing, normalizing and mapping the job
 
 
 def send(stream: BinaryIO, message: Any) -> None:
@@ -96,6 +98,7 @@ def map_job(mapper: Mapper, job: Job) -> JobResult:
         state.error = None
         state.error_row = None
         state.seconds = 0.0
+    started = time.perf_counter()
     result = JobResult()
     counts = mapper.cache.cache if mapper.cache is not None else None
     hits, misses = (counts.hits, counts.misses) if counts is not None else (0, 0)
@@ -107,6 +110,9 @@ def map_job(mapper: Mapper, job: Job) -> JobResult:
             source = open_path(job.path, job.limits)
             result.rows = list(mapper.records(source.records(), job.split))
             result.sha256 = source.sha256
+    except InputError as error:
+        result.refused = (error.path, error.reason)
+        return result
     except FtqaError as error:
         result.refused = (job.path, str(error))
         return result
@@ -122,6 +128,7 @@ def map_job(mapper: Mapper, job: Job) -> JobResult:
     if counts is not None:
         result.cache_hits, result.cache_misses = counts.hits - hits, counts.misses - misses
     result.peak_rss_mb = peak_rss_mb()
+    result.wall_seconds = time.perf_counter() - started
     return result
 
 

@@ -14,6 +14,7 @@ from typing import BinaryIO
 from ftqa.errors import InputError
 from ftqa.load.jsonl import read_jsonl
 from ftqa.load.limits import Limits
+from ftqa.load.source import is_url
 from ftqa.records import Record
 
 BLOCK = 8 << 20
@@ -33,7 +34,7 @@ def plan_ranges(path: str, chunk_bytes: int) -> tuple[str, int, list[ByteRange]]
     target = chunk_bytes
     offset = lines = 0
     try:
-        with open(path, "rb", buffering=0) as file:
+        with open_binary(path) as file:
             while block := file.read(BLOCK):
                 digest.update(block)
                 end = offset + len(block)
@@ -61,6 +62,21 @@ def plan_ranges(path: str, chunk_bytes: int) -> tuple[str, int, list[ByteRange]]
     return digest.hexdigest(), size, ranges
 
 
+def open_binary(path: str) -> BinaryIO:
+    """A local file or an fsspec URL, opened for reading bytes."""
+    try:
+        if is_url(path):
+            from ftqa.load.remote import filesystem
+
+            fs, inner = filesystem(path)
+            return fs.open(inner, "rb")  # type: ignore[no-any-return]
+        return open(path, "rb", buffering=0)
+    except FileNotFoundError as error:
+        raise InputError(path, "no such file") from error
+    except OSError as error:
+        raise InputError(path, error.strerror or str(error)) from error
+
+
 class _Window(io.RawIOBase):
     """At most `length` bytes of `raw` from where it stands."""
 
@@ -82,11 +98,8 @@ class _Window(io.RawIOBase):
 
 
 def read_range(path: str, limits: Limits, part: ByteRange) -> Iterator[Record]:
-    """The records of one range; rows are numbered from 0 within it."""
-    try:
-        raw = open(path, "rb", buffering=0)  # noqa: SIM115 - closed in finally
-    except OSError as error:
-        raise InputError(path, error.strerror or str(error)) from error
+    """The records of one range of a file or fsspec URL; rows are numbered from 0 within it."""
+    raw = open_binary(path)
     try:
         raw.seek(part.start)
         stream = io.BufferedReader(_Window(raw, part.end - part.start), 1 << 20)
