@@ -285,10 +285,13 @@ def test_a_correct_prompt_completion_file_is_clean():
 def test_no_separator_suggests_one_that_occurs_nowhere_in_the_data():
     report = _check("completion_no_separator.jsonl")
     by_rule = {f.rule: f for f in report.findings}
-    assert set(by_rule) == {"no-separator", "no-stop-sequence"}
+    assert set(by_rule) == {"missing-shared-separator", "missing-shared-stop-sequence"}
     rows = [json.loads(line) for line in (DATA / "completion_no_separator.jsonl").open()]
     texts = [row["prompt"] for row in rows] + [row["completion"] for row in rows]
-    for rule, expected in (("no-separator", " ->"), ("no-stop-sequence", " END")):
+    for rule, expected in (
+        ("missing-shared-separator", " ->"),
+        ("missing-shared-stop-sequence", " END"),
+    ):
         fix = by_rule[rule].fix
         assert fix is not None
         suggested = json.loads(fix.split(" with ", 1)[1].split(", which", 1)[0])

@@ -20,7 +20,7 @@ LIMIT60 = {"token_length": {"max_tokens": 60}}
     ("name", "options"),
     [
         ("over-token-limit.jsonl", LIMIT60),
-        ("no-trainable-tokens.jsonl", LIMIT60),
+        ("nothing-to-train.jsonl", LIMIT60),
         ("near-token-limit.jsonl", LIMIT60),
         ("length-outlier.jsonl", None),
         ("completion-empty-after-tokenization.jsonl", None),

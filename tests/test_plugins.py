@@ -21,6 +21,8 @@ from typing import Any
 
 import pytest
 
+import ftqa
+
 HERE = Path(__file__).resolve().parent
 PLUGIN_SOURCE = HERE / "plugin_example"
 
@@ -428,3 +430,26 @@ def test_checker_that_raises_is_marked_failed_and_others_run(
     assert runs["no_todo"]["status"] == "ran"
     assert plugin_lines(report) == TODO_LINES
     assert report["summary"]["passed"] is False
+
+
+def test_former_rule_slugs_still_select_ignore_and_set_severity(tmp_path):
+    """Slugs say what is wrong (`missing-user-message`, not `no-user-message`); the former
+    slugs stay accepted wherever a rule is named, and the run reports the current one."""
+    data = tmp_path / "chat.jsonl"
+    data.write_text('{"messages": [{"role": "assistant", "content": "Hello."}]}\n')
+    selected = ftqa.check(str(data), select=["no-user-message"], cache=False)
+    assert {finding.rule for finding in selected.findings} == {"missing-user-message"}
+    ignored = ftqa.check(str(data), select=["format"], ignore=["format/no-user-message"])
+    assert "missing-user-message" not in {finding.rule for finding in ignored.findings}
+    lowered = ftqa.check(
+        str(data), config={"severity": {"no-user-message": "info"}}, select=["format"]
+    )
+    [finding] = [f for f in lowered.findings if f.rule == "missing-user-message"]
+    assert finding.severity is ftqa.Severity.INFO
+    table = ftqa.check(
+        str(data),
+        config={"format": {"severity": {"no-user-message": "warning"}}},
+        select=["format"],
+    )
+    [finding] = [f for f in table.findings if f.rule == "missing-user-message"]
+    assert finding.severity is ftqa.Severity.WARNING

@@ -171,8 +171,8 @@ def test_chinese_text_quoting_english_or_code_is_chinese():
 
 
 def test_a_reply_to_nothing_and_a_reply_before_the_user_are_reported():
-    report = ftqa.check(PRECISION / "openai_toy_chat.jsonl", select=["format/no-user-message"])
-    assert [(f.rule, f.line) for f in report.findings] == [("no-user-message", 4)]
+    report = ftqa.check(PRECISION / "openai_toy_chat.jsonl", select=["format/missing-user-message"])
+    assert [(f.rule, f.line) for f in report.findings] == [("missing-user-message", 4)]
 
 
 def test_an_empty_dataset_fails(tmp_path):
@@ -181,7 +181,7 @@ def test_an_empty_dataset_fails(tmp_path):
         path = tmp_path / name
         path.write_text(text, "utf-8")
         report = ftqa.check(path)
-        assert "format/no-examples" in _rules(report), name
+        assert "format/empty-dataset" in _rules(report), name
         assert not report.passed
     assert not ftqa.check([]).passed
 

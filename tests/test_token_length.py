@@ -125,7 +125,7 @@ def test_start_truncation_cuts_the_prompt_and_keeps_the_reply():
     # line 3: 15 of the 64-token prompt go; the reply is whole.
     assert "15 of 64 tokens of messages[0] (user)" in found[1].message
     assert "kept whole" in found[1].message
-    assert not [f for f in report.findings if f.rule == "no-trainable-tokens"]
+    assert not [f for f in report.findings if f.rule == "nothing-to-train"]
 
 
 def test_near_token_limit_fires_within_ten_percent():
@@ -151,25 +151,25 @@ def test_near_limit_fraction_is_an_option():
     assert [f.line for f in report.findings if f.rule == "near-token-limit"] == [1]
 
 
-def test_no_trainable_tokens_fires_when_truncation_removes_the_reply():
-    code, report = _run("no-trainable-tokens.jsonl")
+def test_nothing_to_train_fires_when_truncation_removes_the_reply():
+    code, report = _run("nothing-to-train.jsonl")
     assert code == 1
-    (finding,) = _findings(report, "no-trainable-tokens")
+    (finding,) = _findings(report, "nothing-to-train")
     assert (finding["line"], finding["severity"]) == (2, "error")
     assert "all 4 trainable tokens lie beyond the 60-token limit" in finding["message"]
 
 
-def test_no_trainable_tokens_near_miss():
+def test_nothing_to_train_near_miss():
     # line 1: 66 tokens; cutting 6 from the end removes the priming and 3 of the reply's
     # 8 tokens (4 framing + 4 content): one reply token survives. line 2: weight 0 is
     # format/nothing-to-learn's finding, not repeated here.
-    _code, report = _run("no-trainable-tokens-near-miss.jsonl")
-    assert _findings(report, "no-trainable-tokens") == []
+    _code, report = _run("nothing-to-train-near-miss.jsonl")
+    assert _findings(report, "nothing-to-train") == []
     assert [f["line"] for f in _findings(report, "over-token-limit")] == [1]
-    _code, report = _check([str(DATA / "no-trainable-tokens-near-miss.jsonl"), "--format", "json"])
+    _code, report = _check([str(DATA / "nothing-to-train-near-miss.jsonl"), "--format", "json"])
     rules = {(f["check"], f["rule"], f["line"]) for f in report["findings"]}
     assert ("format", "nothing-to-learn", 2) in rules
-    assert not any(rule == "no-trainable-tokens" for _, rule, _ in rules)
+    assert not any(rule == "nothing-to-train" for _, rule, _ in rules)
 
 
 def test_length_outlier_fires_above_the_fence():
@@ -227,7 +227,7 @@ def test_custom_hugging_face_profile_from_config():
         ("over-token-limit", 3),
     ]
     # line 2's reply is two zero-width spaces, which the tokenizer's normalizer removes:
-    # reported once, as empty after tokenization, not again as no-trainable-tokens.
+    # reported once, as empty after tokenization, not again as nothing-to-train.
     empty = _findings(report, "completion-empty-after-tokenization")[0]
     assert "no tokens at all" in empty["message"]
     stats = report["stats"]["token_length"]

@@ -146,7 +146,7 @@ class FormatChecker(Checker):
         total = sum(self._rows.values())
         if self.context.files and total == 0 and not self._unreadable:
             yield self.finding(
-                "no-examples",
+                "empty-dataset",
                 "the dataset holds no example: the file is blank, only a CSV header or an "
                 "empty list",
                 file=self.context.files[0],
@@ -192,7 +192,7 @@ class FormatChecker(Checker):
             return
         if "user" not in roles:
             yield self.finding(
-                "no-user-message",
+                "missing-user-message",
                 "the conversation has an assistant message but no user message: the model "
                 "learns a reply to nothing",
                 record,

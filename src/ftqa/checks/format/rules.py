@@ -58,8 +58,13 @@ _RULES = (
     ),
     Rule("control-character", W, "NUL, escape or other control characters inside text."),
     Rule("too-few-examples", W, "Fewer examples than the provider minimum."),
-    Rule("no-examples", E, "The dataset holds no example at all."),
-    Rule("no-user-message", E, "A conversation with no user message: the reply answers nothing."),
+    Rule("empty-dataset", E, "The dataset holds no example at all.", aliases=("no-examples",)),
+    Rule(
+        "missing-user-message",
+        E,
+        "A conversation with no user message: the reply answers nothing.",
+        aliases=("no-user-message",),
+    ),
     Rule("assistant-before-user", W, "An assistant turn before the first user turn."),
     Rule(
         "field-mapping",
@@ -87,13 +92,13 @@ ROW_CONDITIONS = frozenset(
         "empty-content",
         "unknown-content-part",
         "control-character",
-        "no-user-message",
+        "missing-user-message",
         "assistant-before-user",
     }
 )
 RULES = tuple(replace(rule, aggregate=rule.slug in ROW_CONDITIONS) for rule in _RULES)
 
-# Problems that mean the data was there but could not be read: `no-examples` would add nothing.
+# Problems that mean the data was there but could not be read: `empty-dataset` would add nothing.
 UNREADABLE = frozenset(
     {
         "invalid-json", "invalid-utf8", "truncated-last-line", "line-too-long", "invalid-csv",

@@ -39,9 +39,17 @@ _RULES = (
     ),
     Rule("long-separator", INFO, "A separator or stop sequence longer than it needs to be."),
     Rule(
-        "no-separator", INFO, "Prompts share no separator; one absent from the data is suggested."
+        "missing-shared-separator",
+        INFO,
+        "Prompts share no separator; one absent from the data is suggested.",
+        aliases=("no-separator",),
     ),
-    Rule("no-stop-sequence", INFO, "Completions share no stop sequence; one is suggested."),
+    Rule(
+        "missing-shared-stop-sequence",
+        INFO,
+        "Completions share no stop sequence; one is suggested.",
+        aliases=("no-stop-sequence",),
+    ),
     Rule(
         "completion-without-leading-space",
         INFO,

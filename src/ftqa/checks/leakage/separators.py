@@ -271,9 +271,9 @@ class SeparatorRules:
     def _none_found(self, side: str) -> Finding:
         suggestion = self._suggestion(side)
         what, rule = (
-            ("separator", "no-separator")
+            ("separator", "missing-shared-separator")
             if side == "prompt"
-            else ("stop sequence", "no-stop-sequence")
+            else ("stop sequence", "missing-shared-stop-sequence")
         )
         reason = (
             "nothing marks where a prompt ends"

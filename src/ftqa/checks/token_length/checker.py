@@ -57,7 +57,12 @@ TokenFeatures = tuple[int, int, int, "dict[str, int] | None", "str | None"]
 RULES = (
     Rule("over-token-limit", E, "An example longer than the target model accepts.", "display"),
     Rule("near-token-limit", INFO, "An example within 10% of the target model's limit."),
-    Rule("no-trainable-tokens", E, "An example with no trainable token within the limit."),
+    Rule(
+        "nothing-to-train",
+        E,
+        "An example with no trainable token within the limit.",
+        aliases=("no-trainable-tokens",),
+    ),
     Rule("length-outlier", INFO, "An example far longer or shorter than the rest (IQR)."),
     Rule(
         "completion-empty-after-tokenization",
@@ -246,7 +251,7 @@ class TokenLengthChecker(TokenReport, Checker):
             if limit is not None and counts.trainable > 0:
                 out.append(
                     self.finding(
-                        "no-trainable-tokens",
+                        "nothing-to-train",
                         f"all {counts.trainable:,} trainable tokens lie beyond the "
                         f"{self._limit_name(limit, profile)} when the example is cut from the "
                         f"{self.options.truncation}: it would teach nothing and still be billed",
@@ -261,7 +266,7 @@ class TokenLengthChecker(TokenReport, Checker):
             ):
                 out.append(
                     self.finding(
-                        "no-trainable-tokens",
+                        "nothing-to-train",
                         "the example has no trainable token (no assistant turn with weight "
                         "other than 0 has any content): it teaches nothing and is still billed",
                         record,
