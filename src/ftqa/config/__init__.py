@@ -118,7 +118,7 @@ class GlobalSettings(BaseModel):
         "`$FTQA_ROW_CACHE` or `.ftqa_cache`); may be shared storage.",
     )
     cache_max_mb: int = Field(
-        1024, ge=1, description="Size of the row cache before the oldest entries are evicted."
+        4096, ge=1, description="Size of the row cache before the oldest entries are evicted."
     )
     provider_connect_timeout: float = Field(
         10, gt=0, description="`ftqa train`: seconds to connect to the provider's API."

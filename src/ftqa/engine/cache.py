@@ -23,6 +23,7 @@ import hashlib
 import os
 import sqlite3
 import time
+import zlib
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -37,7 +38,7 @@ from ftqa.rowresult import RowResult
 
 FILE_NAME = "rows.sqlite3"
 KEY_BYTES = 16
-SCHEMA = 1
+SCHEMA = 2
 LOCATION = ("file", "line", "row")
 
 
@@ -110,14 +111,16 @@ def pack(record: Record, results: Sequence[tuple[int, RowResult]]) -> bytes | No
             findings.append(data)
         entries.append([index, findings, result.features, result.measures])
     try:
-        return encode(entries)
+        # Features hold short masked texts: zlib at its fastest level keeps the file about a
+        # third of the size for a few microseconds a row.
+        return zlib.compress(encode(entries), 1)
     except CodecError:
         return None  # features that are not plain data: map this row again next time
 
 
 def unpack(data: bytes, record: Record) -> list[tuple[int, RowResult]] | None:
     try:
-        entries = decode(data)
+        entries = decode(zlib.decompress(data))
         results = []
         place = {
             "file": record.file,
@@ -136,7 +139,7 @@ def unpack(data: bytes, record: Record) -> list[tuple[int, RowResult]] | None:
                 )
             )
         return results
-    except (CodecError, ValueError, TypeError):
+    except (CodecError, ValueError, TypeError, zlib.error):
         return None  # a damaged entry is a miss
 
 

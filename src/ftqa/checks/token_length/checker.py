@@ -9,7 +9,9 @@ Each row is tokenized once with the target model's tokenizer through the `TOKENS
 statistics, outliers and the cost estimate.
 
 Other tokenizers' totals (for the cost range) are counted in `map` on rows that may be sampled
-(the first SAMPLE_ALL rows of a file, then every SAMPLE_EVERY-th, at most SAMPLE_MAX per file);
+(the rows on a file's first SAMPLE_ALL lines, then on every SAMPLE_EVERY-th line, at most
+SAMPLE_MAX per file; by line, which every executor knows exactly, where a chunk's rows are only
+numbered once the chunks before it are counted; by row for Parquet and in-memory rows);
 `reduce` keeps those of the first SAMPLE_MAX sampled rows of the run, in row order, until about
 SAMPLE_TOKENS target tokens.
 """
@@ -78,8 +80,9 @@ RULES = (
 )
 
 
-def may_be_sampled(row: int) -> bool:
-    return row < SAMPLE_ALL or (row % SAMPLE_EVERY == 0 and row < SAMPLE_LAST_ROW)
+def may_be_sampled(record: Record) -> bool:
+    place = record.line - 1 if record.line is not None else record.row
+    return place < SAMPLE_ALL or (place % SAMPLE_EVERY == 0 and place < SAMPLE_LAST_ROW)
 
 
 class TokenLengthChecker(TokenReport, Checker):
@@ -159,7 +162,7 @@ class TokenLengthChecker(TokenReport, Checker):
             "tokens_prompt": total - trainable,
         }
         others = None
-        if record.split == "train" and may_be_sampled(record.row):
+        if record.split == "train" and may_be_sampled(record):
             counters = provided.run.once(
                 "token_length.other_counters", lambda: other_counters(target.profile)
             )
@@ -181,7 +184,7 @@ class TokenLengthChecker(TokenReport, Checker):
 
     def cache_variant(self, record: Record) -> Hashable | None:
         """Whether the row is one the cost range may sample: that depends on its place."""
-        return record.split == "train" and may_be_sampled(record.row)
+        return record.split == "train" and may_be_sampled(record)
 
     def reduce(self, key: RowKey, features: Any) -> None:
         total, trainable, status, others, refused = features
@@ -206,10 +209,8 @@ class TokenLengthChecker(TokenReport, Checker):
         self._where_file.append(index)
         self._where_row.append(key.row)
         self._where_line.append(key.line if key.line is not None else -1)
-        sampled = key.row < SAMPLE_ALL or key.row % SAMPLE_EVERY == 0
         if (
-            sampled
-            and others is not None
+            others is not None
             and self._sampled < SAMPLE_MAX
             and self._sample_target < SAMPLE_TOKENS
         ):
