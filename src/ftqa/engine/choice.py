@@ -12,7 +12,8 @@ from ftqa.engine.inputs import Inputs
 from ftqa.engine.local import LocalExecutor
 from ftqa.engine.plan import RunPlan
 from ftqa.engine.pool import cpus
-from ftqa.engine.process import ProcessExecutor, readable_elsewhere
+from ftqa.engine.process import ProcessExecutor
+from ftqa.engine.results import readable_elsewhere
 from ftqa.errors import ConfigError
 
 AUTO_PROCESS_BYTES = 32 << 20

@@ -18,18 +18,17 @@ from __future__ import annotations
 import hashlib
 import pickle
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from ftqa.engine.inputs import Inputs, ProgressHook
-from ftqa.engine.local import LocalExecutor, file_info
 from ftqa.engine.mapping import Mapper
 from ftqa.engine.plan import RunPlan
-from ftqa.engine.process import readable_elsewhere
 from ftqa.engine.reduction import Reduction
-from ftqa.engine.shift import shifted
+from ftqa.engine.results import WorkerTally, fold_file, mapped_here
 from ftqa.engine.worker import Job, JobResult, map_job
-from ftqa.errors import ConfigError, InputError
+from ftqa.errors import ConfigError
 from ftqa.load.chunks import ByteRange, open_binary
 from ftqa.load.source import GZIP_MAGIC, Source
 from ftqa.timelimit import CallTimer
@@ -46,9 +45,7 @@ class DaskExecutor:
         self.block_bytes = block_bytes
         self.note: str | None = None
         self.workers: int | None = None
-        self.worker_peak_mb = 0.0
-        self.map_seconds = 0.0  # reading and mapping, summed over every job
-        self.cache_counts = [0, 0]
+        self.tally = WorkerTally()
 
     def map_into(
         self,
@@ -58,12 +55,8 @@ class DaskExecutor:
         mapper: Mapper,
         progress: ProgressHook | None,
     ) -> None:
-        sources = [source for _, group in inputs.splits() for source in group]
-        if not plan.pure or not all(readable_elsewhere(source) for source in sources):
-            self.note = "mapped in one process: " + (
-                "a checker maps statefully" if not plan.pure else "in-memory rows"
-            )
-            LocalExecutor().map_into(plan, inputs, reduction, mapper, progress)
+        self.note = mapped_here(plan, inputs, reduction, mapper, progress)
+        if self.note is not None:
             return
         with _Connection(self.scheduler) as client:
             self.workers = len(client.scheduler_info().get("workers", {})) or None
@@ -79,7 +72,7 @@ class DaskExecutor:
                     for job in entry.jobs
                 ]
             for entry in files:
-                _reduce_file(entry, reduction, progress, self)
+                _reduce_file(entry, reduction, progress, self.tally)
 
 
 @dataclass
@@ -122,37 +115,16 @@ def _ranges(scans: list[tuple[int, int]], starts: list[int], size: int) -> list[
 
 
 def _reduce_file(
-    entry: _File, reduction: Reduction, progress: ProgressHook | None, executor: DaskExecutor
+    entry: _File, reduction: Reduction, progress: ProgressHook | None, tally: WorkerTally
 ) -> None:
-    from collections import Counter
+    def mapped() -> Iterator[tuple[Job, JobResult, bool]]:
+        for job, future in zip(entry.jobs, entry.futures, strict=True):
+            result: JobResult = future.result()
+            future.release()
+            yield job, result, True
 
-    offset = 0
-    formats: Counter[str] = Counter()
-    sha256 = None
-    for job, future in zip(entry.jobs, entry.futures, strict=True):
-        result: JobResult = future.result()
-        future.release()
-        if result.refused is not None:
-            raise InputError(*result.refused)
-        reduction.rows(entry.split, entry.source.path, shifted(result.rows, offset))
-        for checker, error in result.errors:
-            reduction.failed(checker, error)
-        for state, seconds in zip(reduction.states, result.seconds, strict=False):
-            state.seconds += seconds
-        offset += result.counted
-        executor.worker_peak_mb = max(executor.worker_peak_mb, result.peak_rss_mb)
-        executor.map_seconds += result.wall_seconds
-        executor.cache_counts[0] += result.cache_hits
-        executor.cache_counts[1] += result.cache_misses
-        formats.update(result.formats)
-        sha256 = sha256 or result.sha256
-        if progress is not None:
-            done = job.part.end if job.part is not None else (entry.source.size or 0)
-            progress(entry.source, done)
-    if entry.sha256 is not None:
-        sha256 = entry.sha256.result()
-    info = file_info(entry.source, offset, formats, sha256)
-    reduction.file_done(entry.split, info, formats)
+    sha256 = entry.sha256.result() if entry.sha256 is not None else None
+    fold_file(entry.split, entry.source, mapped(), reduction, progress, tally, sha256)
 
 
 def _chunkable(source: Source) -> bool:

@@ -10,18 +10,16 @@ this process instead and says so in the report.
 
 from __future__ import annotations
 
-from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from ftqa.engine.inputs import Inputs, ProgressHook
-from ftqa.engine.local import LocalExecutor, file_info
 from ftqa.engine.mapping import Mapper
 from ftqa.engine.plan import RunPlan
 from ftqa.engine.pool import WorkerPool, cpus
 from ftqa.engine.reduction import Reduction
-from ftqa.engine.shift import shifted
-from ftqa.engine.worker import Job, map_job
-from ftqa.errors import InputError
+from ftqa.engine.results import WorkerTally, fold_file, mapped_here
+from ftqa.engine.worker import Job, JobResult, map_job
 from ftqa.load import Source
 from ftqa.load.chunks import plan_ranges
 from ftqa.load.source import GZIP_MAGIC, is_url
@@ -46,9 +44,7 @@ class ProcessExecutor:
         self.workers = max(1, workers or cpus())
         self.chunk_bytes = chunk_bytes
         self.note: str | None = None
-        self.cache_counts = [0, 0]  # row cache hits and misses in the workers
-        self.worker_peak_mb = 0.0
-        self.map_seconds = 0.0  # reading and mapping, summed over every job
+        self.tally = WorkerTally()
         self._spare: Mapper | None = None
 
     def map_into(
@@ -59,12 +55,8 @@ class ProcessExecutor:
         mapper: Mapper,
         progress: ProgressHook | None,
     ) -> None:
-        sources = [source for _, group in inputs.splits() for source in group]
-        if not plan.pure or not all(readable_elsewhere(source) for source in sources):
-            self.note = "mapped in one process: " + (
-                "a checker maps statefully" if not plan.pure else "in-memory rows"
-            )
-            LocalExecutor().map_into(plan, inputs, reduction, mapper, progress)
+        self.note = mapped_here(plan, inputs, reduction, mapper, progress)
+        if self.note is not None:
             return
         jobs, files = self._jobs(inputs)
         pool = WorkerPool(min(self.workers, len(jobs)), plan)
@@ -101,49 +93,26 @@ class ProcessExecutor:
         self,
         entry: _FileJobs,
         jobs: list[Job],
-        results: object,
+        results: Iterator[tuple[int, JobResult | None]],
         reduction: Reduction,
         mapper: Mapper,
         progress: ProgressHook | None,
     ) -> None:
-        offset = 0
-        formats: Counter[str] = Counter()
-        sha256 = entry.sha256
-        done_bytes = 0
-        for _ in range(entry.count):
-            index, result = next(results)  # type: ignore[call-overload]
-            job = jobs[index]
-            local = None
-            if result is None:  # its worker died: map it here, on checkers of its own
+        def mapped() -> Iterator[tuple[Job, JobResult, bool]]:
+            for _ in range(entry.count):
+                index, result = next(results)
+                if result is not None:
+                    yield jobs[index], result, True
+                    continue
+                # Its worker died: map it here, on checkers of its own.
                 self._spare = self._spare or Mapper.build(
                     mapper.plan, mapper.timer, mapper.plan.checkers()
                 )
-                result = local = map_job(self._spare, job)
-            if result.refused is not None:
-                raise InputError(*result.refused)
-            reduction.rows(entry.split, entry.source.path, shifted(result.rows, offset))
-            for checker, error in result.errors:
-                reduction.failed(checker, error)
-            for state, seconds in zip(reduction.states, result.seconds, strict=False):
-                state.seconds += seconds
-            offset += result.counted
-            if result is not local:
-                self.map_seconds += result.wall_seconds
-                self.worker_peak_mb = max(self.worker_peak_mb, result.peak_rss_mb)
-                self.cache_counts[0] += result.cache_hits
-                self.cache_counts[1] += result.cache_misses
-            formats.update(result.formats)
-            sha256 = sha256 or result.sha256
-            if job.part is not None:
-                done_bytes = job.part.end
-            if progress is not None:
-                progress(entry.source, done_bytes or (entry.source.size or 0))
-        reduction.file_done(entry.split, file_info(entry.source, offset, formats, sha256), formats)
+                yield jobs[index], map_job(self._spare, jobs[index]), False
 
-
-def readable_elsewhere(source: Source) -> bool:
-    """Another process can open it again: a file or URL, not rows in this process's memory."""
-    return source.limits is not None and not source.path.startswith("memory://")
+        fold_file(
+            entry.split, entry.source, mapped(), reduction, progress, self.tally, entry.sha256
+        )
 
 
 def chunkable(source: Source) -> bool:

@@ -69,15 +69,20 @@ def run(
             cache.close()
     # How the rows were mapped: like timings, the one part of a report that differs by executor.
     engine: dict[str, object] = {"executor": chosen.name}
-    for attribute in ("workers", "note", "worker_peak_mb", "map_seconds"):
-        value = getattr(chosen, attribute, None)
+    tally = getattr(chosen, "tally", None)
+    for owner, attribute in (
+        (chosen, "workers"),
+        (chosen, "note"),
+        (tally, "worker_peak_mb"),
+        (tally, "map_seconds"),
+    ):
+        value = getattr(owner, attribute, None)
         if value:
             engine[attribute] = round(value, 2) if isinstance(value, float) else value
     if cache is not None:
         hits, misses = cache.hits, cache.misses
-        extra = getattr(chosen, "cache_counts", None)
-        if extra is not None:
-            hits, misses = hits + extra[0], misses + extra[1]
+        if tally is not None:
+            hits, misses = hits + tally.cache_counts[0], misses + tally.cache_counts[1]
         engine["cache"] = {"hits": hits, "misses": misses}
         if cache.broken:
             engine["cache"]["note"] = "not used after a database or disk error"
