@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from _harness import Run, ensure_dataset, floor_argv, measure, warm
+from ftqa.report_compare import run_independent
 
 TARGETS = {("process", "warm"): 30.0, ("process", "cold"): 60.0}
 
@@ -44,25 +45,7 @@ def ftqa_argv(path: Path, executor: str, output: Path, cache: Path, user_cache: 
 
 
 def comparable(report: dict[str, Any]) -> Any:
-    report = dict(report, stats={k: v for k, v in report["stats"].items() if k != "engine"})
-    return without_timings(report)
-
-
-# How long and from which cache: the embedding cache's counters describe its state before the
-# run (a second run finds what the first embedded), not the data.
-RUN_STATE = frozenset({"embedded", "from_cache"})
-
-
-def without_timings(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {
-            k: without_timings(v)
-            for k, v in value.items()
-            if not (k == "seconds" or k.endswith("_seconds") or k in RUN_STATE)
-        }
-    if isinstance(value, list):
-        return [without_timings(item) for item in value]
-    return value
+    return run_independent(report)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -17,6 +17,7 @@ import pytest
 
 import ftqa
 from ftqa.engine.dask_executor import DaskExecutor
+from ftqa.report_compare import without_timings
 
 distributed = pytest.importorskip("distributed")
 
@@ -26,7 +27,6 @@ from test_executors import (  # noqa: E402 - after the optional import
     assert_same,
     comparable,
     hostile_files,
-    without_timings,
 )
 
 BLOCK = 256 << 10  # several tasks per file

@@ -15,6 +15,7 @@ import pytest
 
 import ftqa
 from ftqa.engine.process import ProcessExecutor
+from ftqa.report_compare import run_independent
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "tests" / "data"
@@ -23,29 +24,9 @@ HOSTILE_DIRS = ("format", "encoding", "secrets", "pii", "leakage", "duplicates")
 SUFFIXES = (".jsonl", ".json", ".csv", ".tsv", ".gz", ".parquet")
 
 
-def comparable(report: ftqa.Report) -> dict[str, Any]:
-    """The report as JSON without what legitimately differs between runs: timings (any
-    `seconds`), the embedding cache's counters and `stats.engine`."""
-    data = json.loads(report.to_json())
-    data["stats"].pop("engine", None)
-    return without_timings(data)
-
-
-# How long and from which cache: the embedding cache's counters describe its state before the
-# run (a second run finds what the first embedded), not the data.
-RUN_STATE = frozenset({"embedded", "from_cache"})
-
-
-def without_timings(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {
-            k: without_timings(v)
-            for k, v in value.items()
-            if not (k == "seconds" or k.endswith("_seconds") or k in RUN_STATE)
-        }
-    if isinstance(value, list):
-        return [without_timings(item) for item in value]
-    return value
+def comparable(report: ftqa.Report) -> Any:
+    """The report's data without timings, cache counters and `stats.engine`."""
+    return run_independent(json.loads(report.to_json()))
 
 
 def assert_same(left: ftqa.Report, right: ftqa.Report) -> None:
