@@ -147,14 +147,17 @@ class NearResult:
 
 
 class SignatureIndex:
-    """MinHash signatures of the texts added, in order; a text without tokens gets none."""
+    """MinHash signatures of the texts added, in order; a text without tokens gets none.
+
+    Every signature lives in one growing buffer that becomes the signature matrix without a
+    copy: at a million rows the matrix is half a gigabyte, and chunks joined at the end would
+    need twice that for a moment."""
 
     def __init__(self, params: minhash.MinHashParams) -> None:
         self.params = params
         self._pending: list[str] = []
         self._pending_chars = 0
-        self._signed = bytearray()  # signatures added as bytes, not yet in a chunk
-        self._chunks: list[np.ndarray] = []
+        self._signed = bytearray()  # every signature so far, `num_perm` uint32 each
         self._has = bytearray()
         self._sigs: np.ndarray | None = None
         self._count = 0
@@ -177,28 +180,20 @@ class SignatureIndex:
         without shingles), as `minhash.row_signature` gives it."""
         if self._sigs is not None:
             raise RuntimeError("signatures were already finalized")
-        self._flush()
+        if self._pending:  # texts added before this signature are signed first, in order
+            self._flush()
         if signature and len(signature) != len(self._empty):
             raise ValueError("a signature of another number of permutations")
         self._signed += signature or self._empty
         self._has.append(bool(signature))
         self._count += 1
-        if len(self._signed) >= CHUNK_TEXTS * len(self._empty):
-            self._flush_signed()
-
-    def _flush_signed(self) -> None:
-        if self._signed:
-            sigs = np.frombuffer(bytes(self._signed), dtype=np.uint32)
-            self._chunks.append(sigs.reshape(-1, self.params.num_perm))
-            self._signed = bytearray()
 
     def _flush(self) -> None:
-        self._flush_signed()
         if not self._pending:
             return
         params = self.params
         flat, offsets = shingle_hashes(self._pending, params.ngram)
-        self._chunks.append(minhash.signatures(flat, offsets, params.num_perm, params.seed))
+        self._signed += minhash.signatures(flat, offsets, params.num_perm, params.seed).tobytes()
         self._has += (np.diff(offsets) > 0).astype(np.uint8).tobytes()
         self._pending, self._pending_chars = [], 0
 
@@ -206,11 +201,11 @@ class SignatureIndex:
         """All signatures, `(rows, num_perm)` uint32 (rows without shingles: all 0xFFFFFFFF)."""
         if self._sigs is None:
             self._flush()
-            chunks, self._chunks = self._chunks, []
-            if chunks:
-                self._sigs = np.concatenate(chunks) if len(chunks) > 1 else chunks[0]
-            else:
+            flat = np.frombuffer(self._signed, dtype=np.uint32) if self._signed else None
+            if flat is None:
                 self._sigs = np.zeros((0, self.params.num_perm), dtype=np.uint32)
+            else:
+                self._sigs = flat.reshape(-1, self.params.num_perm)
         return self._sigs
 
     def has_signature(self) -> np.ndarray:

@@ -15,6 +15,7 @@ from ftqa.semantic.cache import EmbeddingCache, text_keys
 from ftqa.semantic.texts import TextStore
 
 CHUNK = 8192
+SHARD_ROWS = 65536  # new vectors written to the cache as one shard
 
 
 class Model(Protocol):
@@ -38,6 +39,9 @@ class Embedder:
     cached: int = 0
     seconds: float = 0.0
     _cache: EmbeddingCache | None = field(default=None, repr=False)
+    _new_keys: list[np.ndarray] = field(default_factory=list, repr=False)
+    _new_vectors: list[np.ndarray] = field(default_factory=list, repr=False)
+    _batching: bool = field(default=False, repr=False)
 
     @property
     def cache(self) -> EmbeddingCache:
@@ -64,7 +68,7 @@ class Embedder:
                 unique.setdefault(int(keys[i]), i)
             first = list(unique.values())
             new = np.zeros((len(first), self.model.dim), dtype=np.float32)
-            progress = _Progress(self.label, len(first))
+            progress = _Progress(self.label, 0 if self._batching else len(first))
             for offset in range(0, len(first), CHUNK):
                 batch = first[offset : offset + CHUNK]
                 new[offset : offset + len(batch)] = self.model.encode(
@@ -79,18 +83,47 @@ class Embedder:
             where = {key: row for row, key in enumerate(unique)}
             rows = np.array([where[int(keys[i])] for i in todo], dtype=np.int64)
             out[np.array(todo, dtype=np.int64)] = new[rows]
-            self.cache.store(keys[np.array(first, dtype=np.int64)], new)
+            self._new_keys.append(keys[np.array(first, dtype=np.int64)])
+            self._new_vectors.append(new)
+            if not self._batching or sum(map(len, self._new_keys)) >= SHARD_ROWS:
+                self._store_new()
         self.seconds += time.perf_counter() - start
         return out
 
-    def embed_store(self, store: TextStore, indices: np.ndarray | None = None) -> np.ndarray:
-        """Vectors of the texts of `store` (all, or `indices` in that order)."""
-        if indices is None:
-            parts = [self.embed(texts) for _, texts in store.chunks(65536)]
-            if not parts:
-                return np.zeros((0, self.model.dim), dtype=np.float32)
-            return np.concatenate(parts)
-        return self.embed(store.many(indices.tolist()))
+    def _store_new(self) -> None:
+        """Write the vectors embedded since the last write as one cache shard (a shard per
+        call of `embed` would make thousands of shards on a large file)."""
+        if self._new_keys:
+            keys, vectors = np.concatenate(self._new_keys), np.concatenate(self._new_vectors)
+            self._new_keys, self._new_vectors = [], []
+            self.cache.store(keys, vectors)
+
+    def embed_store(
+        self, store: TextStore, indices: np.ndarray | None = None, dtype: type = np.float32
+    ) -> np.ndarray:
+        """Vectors of the texts of `store` (all, or `indices` in that order). Every vector has
+        float16 precision (the cache's), so `dtype=np.float16` halves the memory losslessly."""
+        # Texts are read back CHUNK at a time: a million prompts held at once would take
+        # gigabytes, the vectors a quarter of that.
+        count = len(store) if indices is None else len(indices)
+        out = np.empty((count, self.model.dim), dtype=dtype)
+        self._batching = True
+        progress = _Progress(self.label, count)
+        try:
+            if indices is None:
+                for first, texts in store.chunks(CHUNK):
+                    out[first : first + len(texts)] = self.embed(texts)
+                    progress.update(first + len(texts))
+            else:
+                for first in range(0, count, CHUNK):
+                    chosen = indices[first : first + CHUNK].tolist()
+                    out[first : first + len(chosen)] = self.embed(store.many(chosen))
+                    progress.update(first + len(chosen))
+        finally:
+            progress.close()
+            self._batching = False
+            self._store_new()
+        return out
 
     def stats(self) -> dict[str, object]:
         return {

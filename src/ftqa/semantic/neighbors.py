@@ -18,6 +18,8 @@ region (many near-identical texts) can produce. Results are deterministic.
 
 from __future__ import annotations
 
+from typing import Protocol
+
 import numpy as np
 
 EXACT_LIMIT = 8192
@@ -30,8 +32,42 @@ SAMPLE_PER_LIST = 24
 SEED = 0x5EED
 
 
+class VectorRows(Protocol):
+    """Unit vectors handed out a block at a time (float32), stored more compactly."""
+
+    def __len__(self) -> int: ...
+
+    def take(self, index: np.ndarray | slice) -> np.ndarray: ...
+
+
+class CentredVectors:
+    """Float16 vectors that come out centred on `centre` and re-normalized, as float32, a block
+    at a time: at a million texts the float32 matrix alone would be a gigabyte."""
+
+    def __init__(self, raw: np.ndarray, centre: np.ndarray | None) -> None:
+        self.raw = raw
+        self.centre = centre
+
+    def __len__(self) -> int:
+        return len(self.raw)
+
+    def take(self, index: np.ndarray | slice) -> np.ndarray:
+        block = np.asarray(self.raw[index], dtype=np.float32)
+        if self.centre is None:
+            return block
+        block -= self.centre
+        block /= np.maximum(np.linalg.norm(block, axis=1, keepdims=True), 1e-12)
+        return block
+
+
+def _rows(vectors: np.ndarray | VectorRows, index: np.ndarray | slice) -> np.ndarray:
+    if isinstance(vectors, np.ndarray):
+        return vectors[index]
+    return vectors.take(index)
+
+
 def similar_pairs(
-    vectors: np.ndarray,
+    vectors: np.ndarray | VectorRows,
     threshold: float,
     *,
     k: int = 10,
@@ -42,10 +78,11 @@ def similar_pairs(
     """`(pairs (m, 2) int64 with i < j, cosine (m,) float32)` of unit `vectors` whose cosine is
     at least `threshold`, where the pair is among the `k` most similar of at least one of its
     rows; with `partition`, only rows of the same partition are paired. Sorted by `(i, j)`."""
-    vectors = np.ascontiguousarray(vectors, dtype=np.float32)
     count = len(vectors)
     if count < 2 or k <= 0:
         return np.zeros((0, 2), dtype=np.int64), np.zeros(0, dtype=np.float32)
+    if isinstance(vectors, np.ndarray) or count <= exact_limit:
+        vectors = np.ascontiguousarray(_rows(vectors, slice(None)), dtype=np.float32)
     collector = _Collector(threshold, k, partition)
     if count <= exact_limit:
         everyone = np.arange(count)
@@ -95,11 +132,11 @@ class _Collector:
         return pairs[first], sims[first]
 
 
-def _kmeans(vectors: np.ndarray, lists: int, seed: int = SEED) -> np.ndarray:
+def _kmeans(vectors: np.ndarray | VectorRows, lists: int, seed: int = SEED) -> np.ndarray:
     rng = np.random.default_rng(seed)
     count = len(vectors)
     sample_size = min(count, lists * SAMPLE_PER_LIST)
-    sample = vectors[np.sort(rng.choice(count, sample_size, replace=False))]
+    sample = _rows(vectors, np.sort(rng.choice(count, sample_size, replace=False)))
     centroids = sample[rng.choice(sample_size, lists, replace=False)].copy()
     for _ in range(KMEANS_ITERATIONS):
         nearest = np.argmax(sample @ centroids.T, axis=1)
@@ -116,7 +153,9 @@ def _kmeans(vectors: np.ndarray, lists: int, seed: int = SEED) -> np.ndarray:
     return centroids.astype(np.float32)
 
 
-def _inverted(vectors: np.ndarray, collector: _Collector, probes: int, seed: int) -> None:
+def _inverted(
+    vectors: np.ndarray | VectorRows, collector: _Collector, probes: int, seed: int
+) -> None:
     count = len(vectors)
     lists = max(2, int(LISTS_PER_ROOT * count**0.5))
     probes = min(probes, lists)
@@ -124,7 +163,7 @@ def _inverted(vectors: np.ndarray, collector: _Collector, probes: int, seed: int
     probed = np.empty((count, probes), dtype=np.int64)
     home = np.empty(count, dtype=np.int64)
     for start in range(0, count, 4 * BLOCK):
-        scores = vectors[start : start + 4 * BLOCK] @ centroids.T
+        scores = _rows(vectors, slice(start, start + 4 * BLOCK)) @ centroids.T
         stop = start + len(scores)
         probed[start:stop] = np.argpartition(-scores, probes - 1, axis=1)[:, :probes]
         home[start:stop] = np.argmax(scores, axis=1)
@@ -139,6 +178,7 @@ def _inverted(vectors: np.ndarray, collector: _Collector, probes: int, seed: int
         asking = queries[query_order[query_bounds[index] : query_bounds[index + 1]]]
         if len(members) == 0 or len(asking) == 0:
             continue
+        listed = _rows(vectors, members).T
         for start in range(0, len(asking), BLOCK):
             rows = asking[start : start + BLOCK]
-            collector.add(rows, members, vectors[rows] @ vectors[members].T)
+            collector.add(rows, members, _rows(vectors, rows) @ listed)

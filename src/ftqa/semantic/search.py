@@ -44,7 +44,7 @@ from ftqa.semantic.models import (
     static_unavailable_reason,
     unavailable_reason,
 )
-from ftqa.semantic.neighbors import similar_pairs
+from ftqa.semantic.neighbors import CentredVectors, similar_pairs
 from ftqa.semantic.packaged import PACKAGED_NAME, packaged_static_dir
 from ftqa.semantic.paths import cache_root
 from ftqa.semantic.questions import question, veto
@@ -81,7 +81,7 @@ class Semantic:
     search_seconds: float = 0.0
     notes: list[str] = field(default_factory=list)
 
-    _searched: tuple[TextStore, dict[int, int], np.ndarray] | None = None
+    _searched: tuple[TextStore, np.ndarray, CentredVectors] | None = None
     _precise_reason: list[str | None] = field(default_factory=list)
 
     @property
@@ -167,25 +167,22 @@ class Semantic:
             precise = True
         else:
             self.path_used = "static"
-            vectors = self.static().embed_store(store, rows)
-            pairs, sims = self._static_search(vectors, part)
+            vectors = self._centred(self.static().embed_store(store, rows, np.float16))
+            pairs, sims = similar_pairs(
+                vectors, self.settings.search_threshold, k=self.settings.neighbours, partition=part
+            )
             precise = False
             if static_only:
-                where = {row: i for i, row in enumerate(rows.tolist())}
-                self._searched = (store, where, vectors)
+                self._searched = (store, rows, vectors)
         self.search_seconds += time.perf_counter() - start
         return rows[pairs], sims, precise
 
-    def _static_search(
-        self, vectors: np.ndarray, partition: np.ndarray | None
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """Centre (from `CENTRE_MIN` texts on), re-normalize and search."""
-        if len(vectors) >= CENTRE_MIN:
-            vectors -= vectors.mean(axis=0)
-            vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
-        return similar_pairs(
-            vectors, self.settings.search_threshold, k=self.settings.neighbours, partition=partition
-        )
+    @staticmethod
+    def _centred(vectors: np.ndarray) -> CentredVectors:
+        """Static vectors centred on their mean and re-normalized (from `CENTRE_MIN` texts on),
+        computed a block at a time from the float16 matrix."""
+        centre = vectors.mean(axis=0, dtype=np.float32) if len(vectors) >= CENTRE_MIN else None
+        return CentredVectors(vectors, centre)
 
     def precise_similarity(self, store: TextStore, pairs: np.ndarray) -> np.ndarray:
         """The precise model's cosine of each pair (indices into `store`); NaN for pairs left
@@ -228,13 +225,18 @@ class Semantic:
         if self._searched is None or self._searched[0] is not store:
             self.unconfirmed += len(pairs)
             return out
-        _, where, vectors = self._searched
-        for index, (a, b) in enumerate(pairs.tolist()):
-            left, right = where.get(a), where.get(b)
-            if left is None or right is None:
-                self.unconfirmed += 1
-                continue
-            out[index] = float(vectors[left] @ vectors[right])
+        _, searched, vectors = self._searched
+        order = np.argsort(searched, kind="stable")
+        ranked = searched[order]
+        places = np.minimum(np.searchsorted(ranked, pairs), max(len(ranked) - 1, 0))
+        known = (ranked[places] == pairs).all(axis=1) if len(ranked) else places[:, 0] < 0
+        places = order[places] if len(order) else places
+        self.unconfirmed += int((~known).sum())
+        for start in range(0, len(pairs), 8192):
+            block = places[start : start + 8192]
+            mask = known[start : start + 8192]
+            left, right = vectors.take(block[mask, 0]), vectors.take(block[mask, 1])
+            out[start : start + len(block)][mask] = (left * right).sum(axis=1)
         return out
 
     def _cached_rows(self, store: TextStore, rows: np.ndarray) -> set[int]:
