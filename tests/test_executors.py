@@ -115,3 +115,17 @@ def test_a_small_edit_maps_only_the_changed_rows(generated: Path, tmp_path: Path
     assert warm.stats["engine"]["cache"]["misses"] <= 1 + 2 * len(lines) // 100
     assert warm.stats["engine"]["cache"]["hits"] >= len(lines) - 1 - 2 * len(lines) // 100
     assert_same(warm, ftqa.check(str(work), cache=False, executor="local"))
+
+
+def test_a_warm_row_cache_follows_the_run_s_other_inputs(tmp_path: Path):
+    # train_test_leakage maps training rows one way with a validation file and another with a
+    # reference file: a row cached by one run must not answer for the other.
+    data = DATA / "train_test_leakage"
+    train, validation = data / "train.jsonl", data / "validation.jsonl"
+    references = [data / "reference_strings.jsonl", data / "reference_benchmark.json"]
+    folder = tmp_path / "cache"
+    ftqa.check(train, validation, cache=folder, select=["train_test_leakage"])
+    warm = ftqa.check(train, reference=references, cache=folder, select=["train_test_leakage"])
+    cold = ftqa.check(train, reference=references, cache=False, select=["train_test_leakage"])
+    assert [f.rule for f in cold.findings].count("reference-contamination") == 2
+    assert_same(warm, cold)

@@ -39,7 +39,7 @@ def test_reduce_of_mapped_features_equals_a_normal_run(case: str, options: dict 
 
 
 def test_features_stay_small() -> None:
-    # The signature (128 x 4 bytes), two sides (at most 48 shingles of 8 bytes, or a 64 x 4
+    # The signature (128 x 2 bytes), two sides (at most 48 shingles of 8 bytes, or a 64 x 2
     # byte signature) and an excerpt of at most about 100 characters: no row's text.
     from ftqa.checker import CheckContext
     from ftqa.checks.near_duplicates import NearDuplicatesChecker, NearDuplicatesOptions
@@ -59,9 +59,9 @@ def test_features_stay_small() -> None:
         result = checker.map(record, Provided(record, RunContext()))
         assert result is not None
         excerpt, signature, key, prompt, answer, semantic = result.features
-        assert len(signature) in (0, 512)
+        assert len(signature) in (0, 256)
         assert key is None or len(key) == 16
         assert semantic is None
         size = len(excerpt.encode()) + len(signature) + len(prompt[2]) + len(answer[2])
         sizes.append(size)
-    assert max(sizes) <= 512 + 2 * 384 + 200
+    assert max(sizes) <= 256 + 2 * 384 + 200

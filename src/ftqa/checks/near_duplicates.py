@@ -95,7 +95,7 @@ class NearDuplicatesOptions(Options):
 class NearDuplicatesChecker(Checker):
     id = "near_duplicates"
     summary = "Clusters of rows that are almost the same example (MinHash LSH)."
-    version = "2"
+    version = "3"
     needs = (EXCERPT, SCOPE_PARTS, SCOPE_TEXT, SCOPE_KEY, NORMALIZED_TEXT)
     pure_map = True
     rules = (

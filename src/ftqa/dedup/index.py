@@ -157,7 +157,7 @@ class SignatureIndex:
         self.params = params
         self._pending: list[str] = []
         self._pending_chars = 0
-        self._signed = bytearray()  # every signature so far, `num_perm` uint32 each
+        self._signed = bytearray()  # every signature so far, `num_perm` uint16 each
         self._has = bytearray()
         self._sigs: np.ndarray | None = None
         self._count = 0
@@ -176,7 +176,7 @@ class SignatureIndex:
             self._flush()
 
     def add_signature(self, signature: bytes) -> None:
-        """Add a row's signature (`num_perm` uint32 values, native order; b"" for a text
+        """Add a row's signature (`num_perm` uint16 values, native order; b"" for a text
         without shingles), as `minhash.row_signature` gives it."""
         if self._sigs is not None:
             raise RuntimeError("signatures were already finalized")
@@ -198,12 +198,13 @@ class SignatureIndex:
         self._pending, self._pending_chars = [], 0
 
     def signatures(self) -> np.ndarray:
-        """All signatures, `(rows, num_perm)` uint32 (rows without shingles: all 0xFFFFFFFF)."""
+        """All signatures, `(rows, num_perm)` uint16 (rows without shingles: all 0xFFFF)."""
         if self._sigs is None:
             self._flush()
-            flat = np.frombuffer(self._signed, dtype=np.uint32) if self._signed else None
+            dtype = minhash.SIGNATURE_DTYPE
+            flat = np.frombuffer(self._signed, dtype=dtype) if self._signed else None
             if flat is None:
-                self._sigs = np.zeros((0, self.params.num_perm), dtype=np.uint32)
+                self._sigs = np.zeros((0, self.params.num_perm), dtype=dtype)
             else:
                 self._sigs = flat.reshape(-1, self.params.num_perm)
         return self._sigs

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ftqa.dedup.index import KeyIndex
-from ftqa.dedup.minhash import MinHashParams, row_signatures, signatures
+from ftqa.dedup.minhash import SIGNATURE_DTYPE, MinHashParams, row_signatures, signatures
 
 EXACT_SHINGLES = 48
 SIGNATURE_CHUNK_BYTES = 1 << 20
@@ -39,7 +39,7 @@ def facts_key(text: str) -> bytes:
 
 # A row's side, as a checker's row features carry it: its exact key (None: no text), its facts
 # key, and its distinct shingle hashes (uint64 bytes) or, for a long side, its MinHash signature
-# (uint32 bytes; the flag says which).
+# (uint16 bytes; the flag says which).
 SideFeature = tuple[bytes | None, bytes, bytes, bool]
 
 
@@ -93,14 +93,16 @@ class SideIndex:
 
     def _flush(self) -> None:
         if self._signatures:
-            sigs = np.frombuffer(bytes(self._signatures), dtype=np.uint32)
+            sigs = np.frombuffer(bytes(self._signatures), dtype=SIGNATURE_DTYPE)
             self._chunks.append(sigs.reshape(-1, self.params.num_perm))
             self._signatures = bytearray()
 
     def side(self, threshold: float, compare_text: bool = True) -> Side:
         self._flush()
         perms = self.params.num_perm
-        sigs = np.concatenate(self._chunks) if self._chunks else np.zeros((0, perms), np.uint32)
+        sigs = (
+            np.concatenate(self._chunks) if self._chunks else np.zeros((0, perms), SIGNATURE_DTYPE)
+        )
         self._chunks = [sigs]
         return Side(
             keys=self.keys.keys(),
@@ -120,7 +122,7 @@ class SideIndex:
 class Side:
     keys: np.ndarray  # (rows, 2) uint64 exact keys (all zeros: no side)
     facts: np.ndarray  # (rows,) uint64
-    sigs: np.ndarray  # (long sides, perms) uint32
+    sigs: np.ndarray  # (long sides, perms) uint16
     slots: np.ndarray  # per row: its signature is sigs[slot]; -1 when it has none
     shingles: np.ndarray  # exact shingle sets of short sides, back to back
     starts: np.ndarray  # per row: its set is shingles[start:end]; -1 when not kept

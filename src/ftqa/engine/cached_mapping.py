@@ -108,6 +108,10 @@ def identity(plan: RunPlan, mapper: Mapper, pure: frozenset[int]) -> bytes:
     )
     parts.append(sorted(c.id for c in plan.classes))
     parts.append(_model_files(plan.model))
+    # What a checker's map may read of the run besides the row: which inputs it has (e.g.
+    # train_test_leakage signs training rows only when a validation file is given).
+    context = plan.context
+    parts.append([bool(context.validation_files), bool(context.reference_files), context.epochs])
     return run_identity(parts)
 
 

@@ -38,7 +38,7 @@ from ftqa.semantic.texts import TextStore
 class ContradictionsChecker(LabelRules, AnswerTiers, AnswerReports, Checker):
     id = "contradictions"
     summary = "The same or an equivalent prompt with conflicting answers, labels or preferences."
-    version = "2"
+    version = "3"
     needs = NEEDS
     pure_map = True
     rules = (

@@ -30,7 +30,7 @@ RowFeatures = tuple[tuple[str, bytes | None, bytes | None] | None, bytes | None]
 class TrainTestLeakageChecker(ValidationRules, ReferenceRules, Checker):
     id = "train_test_leakage"
     summary = "Validation rows that repeat training rows; training rows containing reference text."
-    version = "2"
+    version = "3"
     needs = (EXCERPT, SCOPE_PARTS, SCOPE_KEY, SCOPE_TEXT)
     pure_map = True
     sees_references = True
