@@ -15,8 +15,9 @@ folder (the only kind of directory beside the cases), and an `expected.json`:
       "fires": {
         "findings": [{"rule": "...", "line": 2, "row": 1}],   # line/row null: dataset level
         "count": 3,                                          # optional, instead of findings
-        "config": {...},                                     # optional, for this case only
-        "model": "..."                                       # optional, for this case only
+        "config": {...},                                     # optional, for this case only;
+        "model": "...",                                      # so are model, validation
+        "reference": "reference-other.jsonl"                 # and reference
       },
       "near-miss": {"absent": ["<rule-slug>"]}
     }
@@ -42,7 +43,7 @@ FIXTURES = Path(__file__).resolve().parent / "data" / "rules"
 EXTENSIONS = (".jsonl.gz", ".jsonl", ".json", ".csv", ".tsv", ".parquet")
 COMPANIONS = ("validation", "reference")
 TOP_KEYS = {"config", "model", *COMPANIONS}
-CASE_KEYS = {"findings", "count", "absent", "config", "model"}
+CASE_KEYS = {"findings", "count", "absent", "config", "model", *COMPANIONS}
 FINDING_KEYS = {"rule", "line", "row"}
 NOT_DATASET_RULES = {"format", "runs"}  # format has tests/data/format; runs reads metrics
 
@@ -108,7 +109,11 @@ def _show(findings: list[dict[str, Any]]) -> str:
 def _run(directory: Path, path: Path, case: dict[str, Any]) -> dict[str, Any]:
     expected = _expected(directory)
     config = {**expected.get("config", {}), **case.get("config", {})}
-    companions = {key: directory / expected[key] for key in COMPANIONS if key in expected}
+    companions = {}
+    for key in COMPANIONS:
+        name = case.get(key, expected.get(key))
+        if name is not None:
+            companions[key] = directory / name
     model = case.get("model", expected.get("model"))
     if model is not None and model.startswith("./"):
         model = str(directory / model)
@@ -159,13 +164,13 @@ def test_expected_json_is_well_formed(directory: Path) -> None:
     cases = _cases(directory)
     assert {"fires", "near-miss"} <= set(cases), "each rule needs fires.* and near-miss.*"
     assert set(expected) - TOP_KEYS == set(cases), "expected.json and the data files differ"
+    cases_expected = [case for name, case in expected.items() if name not in TOP_KEYS]
     for key in COMPANIONS:
-        if key in expected:
-            assert (directory / expected[key]).is_file(), key
+        for holder in (expected, *cases_expected):
+            if key in holder:
+                assert (directory / holder[key]).is_file(), key
     folders = {path.name for path in directory.iterdir() if path.is_dir()}
-    models = {expected.get("model")} | {
-        case.get("model") for name, case in expected.items() if name not in TOP_KEYS
-    }
+    models = {expected.get("model")} | {case.get("model") for case in cases_expected}
     assert folders == {model[2:] for model in models if model and model.startswith("./")}
     for name, case in expected.items():
         if name in TOP_KEYS:
