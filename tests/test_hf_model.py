@@ -180,6 +180,24 @@ def test_template_refusing_most_examples_is_one_finding(folders, tmp_path):
     assert located[0].message.endswith("chat template refuses the example: unknown role tool")
 
 
+def test_each_refused_example_is_reported_with_its_own_reason():
+    """The committed fixture model refuses unknown roles and turns that do not alternate."""
+    rules = Path(__file__).resolve().parent / "data" / "rules" / "token_length"
+    case = rules / "template-rejects-example"
+    report = ftqa.check(
+        case / "fires.jsonl", select=["token_length"], model=str(case / "model"), cache=False
+    )
+    reasons = [
+        (f.line, f.message.rsplit(": ", 1)[1])
+        for f in report.findings
+        if f.rule == "template-rejects-example"
+    ]
+    assert reasons == [
+        (2, "unknown role tool"),
+        (4, "Conversation roles must alternate user/assistant/user/assistant/..."),
+    ]
+
+
 def test_unknown_model_name_is_a_warning_and_not_exact(tmp_path):
     path = _rows(tmp_path / "train.jsonl", CONVERSATIONS)
     report = ftqa.check(path, select=["token_length"], model="meta-llama/Llama-3.1-8B-Instruct")

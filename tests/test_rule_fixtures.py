@@ -3,16 +3,21 @@
 Each rule has a directory `tests/data/rules/<checker>/<rule-slug>/` holding at least
 `fires.<ext>` (the rule must fire) and `near-miss.<ext>` (a close case where it must not),
 optionally more cases named `fires-<what>.<ext>` / `near-miss-<what>.<ext>`, companion files
-named `validation*.<ext>` / `reference*.<ext>` (never cases themselves), and an `expected.json`:
+named `validation*.<ext>` / `reference*.<ext>` (never cases themselves), optionally a model
+folder (the only kind of directory beside the cases), and an `expected.json`:
 
     {
       "config": {"token_length": {"max-tokens": 64}},   # optional, for every case
       "validation": "validation.jsonl",                  # optional companion files
       "reference": "reference.jsonl",
+      "model": "./model",                                # optional `--model`: a name, or with
+                                                         # `./` a folder of the rule directory
       "fires": {
         "findings": [{"rule": "...", "line": 2, "row": 1}],   # line/row null: dataset level
         "count": 3,                                          # optional, instead of findings
-        "config": {...}                                      # optional, for this case only
+        "config": {...},                                     # optional, for this case only;
+        "model": "...",                                      # so are model, validation
+        "reference": "reference-other.jsonl"                 # and reference
       },
       "near-miss": {"absent": ["<rule-slug>"]}
     }
@@ -37,8 +42,8 @@ from ftqa.registry import checkers
 FIXTURES = Path(__file__).resolve().parent / "data" / "rules"
 EXTENSIONS = (".jsonl.gz", ".jsonl", ".json", ".csv", ".tsv", ".parquet")
 COMPANIONS = ("validation", "reference")
-TOP_KEYS = {"config", *COMPANIONS}
-CASE_KEYS = {"findings", "count", "absent", "config"}
+TOP_KEYS = {"config", "model", *COMPANIONS}
+CASE_KEYS = {"findings", "count", "absent", "config", "model", *COMPANIONS}
 FINDING_KEYS = {"rule", "line", "row"}
 NOT_DATASET_RULES = {"format", "runs"}  # format has tests/data/format; runs reads metrics
 
@@ -66,7 +71,7 @@ def _rule_dirs() -> list[Path]:
 def _data_files(directory: Path) -> dict[str, Path]:
     files = {}
     for path in sorted(directory.iterdir()):
-        if path.name == "expected.json":
+        if path.name == "expected.json" or path.is_dir():  # a directory is a model folder
             continue
         if not path.name.endswith(EXTENSIONS):
             raise AssertionError(f"{path}: unexpected fixture file type")
@@ -104,14 +109,20 @@ def _show(findings: list[dict[str, Any]]) -> str:
 def _run(directory: Path, path: Path, case: dict[str, Any]) -> dict[str, Any]:
     expected = _expected(directory)
     config = {**expected.get("config", {}), **case.get("config", {})}
-    companions = {
-        key: directory / expected[key] for key in COMPANIONS if key in expected
-    }
+    companions = {}
+    for key in COMPANIONS:
+        name = case.get(key, expected.get(key))
+        if name is not None:
+            companions[key] = directory / name
+    model = case.get("model", expected.get("model"))
+    if model is not None and model.startswith("./"):
+        model = str(directory / model)
     report = ftqa.check(
         path,
         companions.get("validation"),
         reference=companions.get("reference"),
         config=config,
+        model=model,
         select=[directory.parent.name],
         cache=False,
     )
@@ -144,16 +155,25 @@ def test_every_rule_has_fixtures() -> None:
     assert sorted(present - wanted) == []
 
 
-@pytest.mark.parametrize("directory", _rule_dirs(), ids=lambda path: f"{path.parent.name}/{path.name}")
+@pytest.mark.parametrize(
+    "directory", _rule_dirs(), ids=lambda path: f"{path.parent.name}/{path.name}"
+)
 def test_expected_json_is_well_formed(directory: Path) -> None:
     rules = _rules()[directory.parent.name]
     expected = _expected(directory)
     cases = _cases(directory)
     assert {"fires", "near-miss"} <= set(cases), "each rule needs fires.* and near-miss.*"
     assert set(expected) - TOP_KEYS == set(cases), "expected.json and the data files differ"
+    cases_expected = [case for name, case in expected.items() if name not in TOP_KEYS]
     for key in COMPANIONS:
-        if key in expected:
-            assert (directory / expected[key]).is_file(), key
+        for holder in (expected, *cases_expected):
+            if key in holder:
+                assert (directory / holder[key]).is_file(), key
+    folders = {  # hidden ones aside: `.ftqa_cache` appears where someone ran the CLI
+        path.name for path in directory.iterdir() if path.is_dir() and path.name[0] != "."
+    }
+    models = {expected.get("model")} | {case.get("model") for case in cases_expected}
+    assert folders == {model[2:] for model in models if model and model.startswith("./")}
     for name, case in expected.items():
         if name in TOP_KEYS:
             continue

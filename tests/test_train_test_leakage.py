@@ -222,3 +222,15 @@ def test_a_validation_set_of_exact_copies_is_reported_once_per_row(tmp_path):
     report = ftqa.check(TRAIN, validation, select=["train_test_leakage"])
     assert [c.status for c in report.checks if c.id == "train_test_leakage"] == ["ran"]
     assert [(f.rule, f.line) for f in report.findings] == [("validation-row-in-training", 1)]
+
+
+def test_rows_cached_by_a_run_without_companions_are_mapped_again_with_them(tmp_path, monkeypatch):
+    """The row cache must not hand a run with --validation/--reference the features of a run
+    without them (no pair features, no n-grams): the leaks would be missed silently."""
+    monkeypatch.setenv("FTQA_ROW_CACHE", str(tmp_path / "rows"))
+    alone = ftqa.check(TRAIN, config={"select": ["train_test_leakage"]})
+    assert alone.findings == []
+    with_reference = _check(references=["reference_benchmark.json"])
+    assert _found(with_reference, "reference-contamination") == [("train.jsonl", 9)]
+    with_validation = _check("validation.jsonl")
+    assert _found(with_validation, "validation-row-in-training") == [("validation.jsonl", 2)]

@@ -132,6 +132,7 @@ class SecretsChecker(Checker):
     rules = RULES
     Options = SecretsOptions
     options: SecretsOptions
+    version = "2"  # 2: public key material is not a high-entropy string
     needs = (TEXT_FIELDS, JOINED_TEXT, JOINED_BYTES, KEY_SPOTS, SPOTS_JOINED)
     pure_map = True
     sees_unreadable_rows = True  # the first row carries the file's header, readable or not

@@ -303,3 +303,25 @@ def random_enough(value: str) -> bool:
     if not (has_digit and has_alpha) and len(value) < 30:
         return False
     return random_looking(value, 0.75)
+
+
+# Public key material looks random but is published on purpose: the body of a PEM public key,
+# certificate or CRL block, an OpenSSH public key line (`ssh-ed25519 AAAA… user@host`) and a
+# Stripe publishable key (`pk_live_…`, embedded in web pages by design). Generic tokens inside
+# it are not high-entropy secrets.
+_PUBLIC_KEY_MATERIAL = re.compile(
+    r"-----BEGIN (?P<label>(?:RSA |EC |DSA |PGP )?PUBLIC KEY(?: BLOCK)?"
+    r"|(?:TRUSTED |NEW )?CERTIFICATE(?: REQUEST)?|X509 CRL)-----"
+    r"\s*(?:[\w-]+:[^\n]*\n)*[A-Za-z0-9+/=\s]*-----END (?P=label)-----"
+    r"|(?<![\w-])(?:ssh-(?:rsa|dss|ed25519|ed448)|ecdsa-sha2-nistp(?:256|384|521)"
+    r"|sk-(?:ssh-ed25519|ecdsa-sha2-nistp256)@openssh\.com) AAAA[A-Za-z0-9+/]+={0,2}"
+    r"|(?<![\w-])pk_(?:live|test)_[A-Za-z0-9]{16,}"
+)
+
+
+def public_key_spans(text: str) -> list[tuple[int, int]]:
+    """Where `text` holds public key material (PEM public blocks, OpenSSH public keys, Stripe
+    publishable keys)."""
+    if "-----BEGIN " not in text and " AAAA" not in text and "pk_" not in text:
+        return []
+    return [match.span() for match in _PUBLIC_KEY_MATERIAL.finditer(text)]

@@ -35,6 +35,7 @@ from ftqa.detect.secret_shapes import (
     CONNECTION_PASSWORD,
     Secret,
     bounded,
+    public_key_spans,
     public_prefix,
     random_enough,
     valid_jwt,
@@ -127,7 +128,7 @@ class SecretDetector:
         if not may_hold_secret(text, data):
             return []
         found: list[Secret] = []
-        ignored: list[tuple[int, int]] = []
+        ignored = public_key_spans(text)
         self._shapes(text, found, ignored)
         self._keyword_shapes(text, found)
         windows: list[tuple[int, int]] = []
