@@ -64,11 +64,7 @@ def write(path: str, rows: list[dict[str, Any]]) -> None:
 
 def labels(path: str, counts: dict[str, int]) -> None:
     """Classification rows, the labels interleaved so no class sits at the end."""
-    rows = [
-        {"label": label}
-        for label, count in counts.items()
-        for _ in range(count)
-    ]
+    rows = [{"label": label} for label, count in counts.items() for _ in range(count)]
     rows = rows[::2] + rows[1::2]
     write(
         path,
