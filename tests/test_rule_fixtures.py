@@ -21,8 +21,9 @@ named `validation*.<ext>` / `reference*.<ext>` (never cases themselves), and an 
 `findings` lists every finding of the directory's rule, exactly (rule, line, row); `count`
 only says how many there are. `requires` (top level or per case) names optional extras a rule
 cannot run without (today only `semantic`); without one the case is skipped with the install
-command, as tests/test_contradictions.py does. Cases run in-process with `ftqa.check(path, select=[checker])`,
-which the format fixtures (run through the CLI) already cover end to end.
+command, as tests/test_contradictions.py does. Cases run in-process with
+`ftqa.check(path, select=[checker])`, which the format fixtures (run through the CLI) already
+cover end to end.
 """
 
 from __future__ import annotations
@@ -153,7 +154,9 @@ def test_every_rule_has_fixtures() -> None:
     assert sorted(present - wanted) == []
 
 
-@pytest.mark.parametrize("directory", _rule_dirs(), ids=lambda path: f"{path.parent.name}/{path.name}")
+@pytest.mark.parametrize(
+    "directory", _rule_dirs(), ids=lambda path: f"{path.parent.name}/{path.name}"
+)
 def test_expected_json_is_well_formed(directory: Path) -> None:
     rules = _rules()[directory.parent.name]
     expected = _expected(directory)
