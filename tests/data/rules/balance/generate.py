@@ -11,6 +11,8 @@ from pathlib import Path
 from typing import Any
 
 HERE = Path(__file__).resolve().parent
+SMALL_LIMIT = 100  # the default `small-dataset`
+ROWS = 40  # enough for 95/5, 90/10 and 30/20 shares; small-dataset needs its own sizes
 PROMPT_A = "You are Ledgerly's billing assistant. Answer briefly and accurately."
 PROMPT_B = "You are a pirate. Answer every question in pirate speak."
 QUESTIONS = (
@@ -80,12 +82,12 @@ def every(n: int, period: int, picks: tuple[int, ...]) -> bool:
 
 
 def balance_labels() -> None:
-    labels("label-imbalance/fires.jsonl", {"positive": 95, "negative": 5})
+    labels("label-imbalance/fires.jsonl", {"positive": 38, "negative": 2})
     labels("label-imbalance/fires-single-label.jsonl", {"positive": 20})
-    labels("label-imbalance/near-miss.jsonl", {"positive": 90, "negative": 10})
-    labels("label-imbalance/near-miss-ratio-at-threshold.jsonl", {"positive": 100, "negative": 10})
-    labels("rare-class/fires.jsonl", {"positive": 95, "negative": 5})
-    labels("rare-class/fires-typo.jsonl", {"positive": 50, "negative": 47, "Negative": 3})
+    labels("label-imbalance/near-miss.jsonl", {"positive": 36, "negative": 4})
+    labels("label-imbalance/near-miss-ratio-at-threshold.jsonl", {"positive": 40, "negative": 4})
+    labels("rare-class/fires.jsonl", {"positive": 36, "negative": 4})
+    labels("rare-class/fires-typo.jsonl", {"positive": 20, "negative": 17, "Negative": 3})
     labels("rare-class/near-miss.jsonl", {"positive": 10, "negative": 10})
     labels("rare-class/near-miss-one-label.jsonl", {"positive": 12})
 
@@ -93,16 +95,16 @@ def balance_labels() -> None:
 def balance_prompts() -> None:
     write(
         "dominant-system-prompt/fires.jsonl",
-        [english(n, PROMPT_B if every(n, 20, (7,)) else PROMPT_A) for n in range(100)],
+        [english(n, PROMPT_B if every(n, 20, (7,)) else PROMPT_A) for n in range(ROWS)],
     )
     write(
         "dominant-system-prompt/fires-mostly-missing.jsonl",
-        [english(n, PROMPT_A if every(n, 20, (3,)) else None) for n in range(100)],
+        [english(n, PROMPT_A if every(n, 20, (3,)) else None) for n in range(ROWS)],
     )
-    write("dominant-system-prompt/near-miss.jsonl", [english(n, PROMPT_A) for n in range(100)])
+    write("dominant-system-prompt/near-miss.jsonl", [english(n, PROMPT_A) for n in range(ROWS)])
     write(
         "dominant-system-prompt/near-miss-at-threshold.jsonl",
-        [english(n, PROMPT_B if every(n, 10, (4,)) else PROMPT_A) for n in range(100)],
+        [english(n, PROMPT_B if every(n, 10, (4,)) else PROMPT_A) for n in range(ROWS)],
     )
 
 
@@ -112,22 +114,22 @@ def balance_categories() -> None:
 
     write(
         "dominant-category/fires.jsonl",
-        [category(n, every(n, 20, (11,))) for n in range(100)],
+        [category(n, every(n, 20, (11,))) for n in range(ROWS)],
     )
     write(
         "dominant-category/fires-nested.jsonl",
         [
             english(n, metadata={"category": "refunds" if every(n, 20, (11,)) else "billing"})
-            for n in range(100)
+            for n in range(ROWS)
         ],
     )
     write(
         "dominant-category/near-miss.jsonl",
-        [category(n, every(n, 10, (6,))) for n in range(100)],
+        [category(n, every(n, 10, (6,))) for n in range(ROWS)],
     )
     write(
         "dominant-category/near-miss-one-category.jsonl",
-        [category(n, False) for n in range(100)],
+        [category(n, False) for n in range(ROWS)],
     )
 
 
@@ -140,16 +142,16 @@ def balance_language() -> None:
 
     write(
         "dominant-language/fires.jsonl",
-        [german(n) if every(n, 20, (13,)) else english(n) for n in range(100)],
+        [german(n) if every(n, 20, (13,)) else english(n) for n in range(ROWS)],
     )
-    write("dominant-language/near-miss.jsonl", [english(n) for n in range(100)])
+    write("dominant-language/near-miss.jsonl", [english(n) for n in range(ROWS)])
     write(
         "dominant-language/near-miss-german-names.jsonl",
-        [loanwords(n) if every(n, 20, (13,)) else english(n) for n in range(100)],
+        [loanwords(n) if every(n, 20, (13,)) else english(n) for n in range(ROWS)],
     )
     write(
         "dominant-language/near-miss-at-threshold.jsonl",
-        [german(n) if every(n, 10, (3,)) else english(n) for n in range(100)],
+        [german(n) if every(n, 10, (3,)) else english(n) for n in range(ROWS)],
     )
 
 
@@ -159,11 +161,11 @@ def balance_refusals() -> None:
 
     write(
         "refusal-heavy/fires.jsonl",
-        [refused(n) if every(n, 10, (2, 5, 8)) else english(n) for n in range(100)],
+        [refused(n) if every(n, 10, (2, 5, 8)) else english(n) for n in range(ROWS)],
     )
     write(
         "refusal-heavy/near-miss.jsonl",
-        [refused(n) if every(n, 10, (2, 7)) else english(n) for n in range(100)],
+        [refused(n) if every(n, 10, (2, 7)) else english(n) for n in range(ROWS)],
     )
     write(
         "refusal-heavy/near-miss-apologies.jsonl",
@@ -171,7 +173,7 @@ def balance_refusals() -> None:
             chat(f"Where is invoice {n}?", APOLOGY.format(n=n))
             if every(n, 10, (2, 5, 8))
             else english(n)
-            for n in range(100)
+            for n in range(ROWS)
         ],
     )
     write(
@@ -180,7 +182,7 @@ def balance_refusals() -> None:
             chat(f"How do I get a tax statement for account {n}?", LONG_ANSWER.format(n=n))
             if every(n, 10, (2, 5, 8))
             else english(n)
-            for n in range(100)
+            for n in range(ROWS)
         ],
     )
     write(
@@ -191,7 +193,7 @@ def balance_refusals() -> None:
                 "chosen": ANSWERS[n % 4].format(n=n),
                 "rejected": REFUSAL if every(n, 10, (2, 5, 8)) else f"See page {n} of the manual.",
             }
-            for n in range(100)
+            for n in range(ROWS)
         ],
     )
 
@@ -199,7 +201,7 @@ def balance_refusals() -> None:
 def balance_size() -> None:
     write("small-dataset/fires.jsonl", [english(n) for n in range(50)])
     write("small-dataset/fires-ten.jsonl", [english(n) for n in range(10)])
-    write("small-dataset/near-miss.jsonl", [english(n) for n in range(100)])
+    write("small-dataset/near-miss.jsonl", [english(n) for n in range(SMALL_LIMIT)])
     write("small-dataset/near-miss-nine.jsonl", [english(n) for n in range(9)])
 
 
