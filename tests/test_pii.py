@@ -174,6 +174,20 @@ def test_card_brands(number, brand):
     assert card_brand(number) == brand
 
 
+@pytest.mark.parametrize(
+    "text", ["SSH to server 8.2.4.44 and restart nginx.", "Our server 81.2.69.160 is down."]
+)
+def test_a_word_ending_in_ver_is_not_a_version_context(text):
+    assert [p.rule for p in PiiDetector(PiiOptions()).find(text)] == ["ip-address"]
+
+
+@pytest.mark.parametrize(
+    "text", ["Upgrade to version 10.0.1.2.", "ver. 81.2.69.160", "build 81.2.69.160"]
+)
+def test_version_numbers_are_not_addresses(text):
+    assert PiiDetector(PiiOptions()).find(text) == []
+
+
 def test_test_card_numbers_are_reported_when_asked():
     detector = PiiDetector(PiiOptions(allow_test_numbers=False))
     assert [p.rule for p in detector.find("card 4242 4242 4242 4242")] == ["card-number"]

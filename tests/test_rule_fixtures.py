@@ -12,6 +12,7 @@ folder (the only kind of directory beside the cases), and an `expected.json`:
       "reference": "reference.jsonl",
       "model": "./model",                                # optional `--model`: a name, or with
                                                          # `./` a folder of the rule directory
+      "requires": ["semantic"],                          # optional: skipped without the extra
       "fires": {
         "findings": [{"rule": "...", "line": 2, "row": 1}],   # line/row null: dataset level
         "count": 3,                                          # optional, instead of findings
@@ -23,8 +24,11 @@ folder (the only kind of directory beside the cases), and an `expected.json`:
     }
 
 `findings` lists every finding of the directory's rule, exactly (rule, line, row); `count`
-only says how many there are. Cases run in-process with `ftqa.check(path, select=[checker])`,
-which the format fixtures (run through the CLI) already cover end to end.
+only says how many there are. `requires` (top level or per case) names optional extras a rule
+cannot run without (today only `semantic`); without one the case is skipped with the install
+command, as tests/test_contradictions.py does. Cases run in-process with
+`ftqa.check(path, select=[checker])`, which the format fixtures (run through the CLI) already
+cover end to end.
 """
 
 from __future__ import annotations
@@ -38,12 +42,14 @@ import pytest
 
 import ftqa
 from ftqa.registry import checkers
+from ftqa.semantic import INSTALL_COMMAND, unavailable_reason
 
 FIXTURES = Path(__file__).resolve().parent / "data" / "rules"
 EXTENSIONS = (".jsonl.gz", ".jsonl", ".json", ".csv", ".tsv", ".parquet")
 COMPANIONS = ("validation", "reference")
-TOP_KEYS = {"config", "model", *COMPANIONS}
-CASE_KEYS = {"findings", "count", "absent", "config", "model", *COMPANIONS}
+TOP_KEYS = {"config", "model", "requires", *COMPANIONS}
+CASE_KEYS = {"findings", "count", "absent", "config", "model", "requires", *COMPANIONS}
+EXTRAS = {"semantic": unavailable_reason}  # extra -> why it cannot run here (None: it can)
 FINDING_KEYS = {"rule", "line", "row"}
 NOT_DATASET_RULES = {"format", "runs"}  # format has tests/data/format; runs reads metrics
 
@@ -132,7 +138,11 @@ def _run(directory: Path, path: Path, case: dict[str, Any]) -> dict[str, Any]:
 @pytest.mark.parametrize(("directory", "name", "path"), _params())
 def test_fixture(directory: Path, name: str, path: Path) -> None:
     rule = directory.name
-    case = _expected(directory)[name]
+    expected = _expected(directory)
+    case = expected[name]
+    for extra in [*expected.get("requires", []), *case.get("requires", [])]:
+        if EXTRAS[extra]() is not None:
+            pytest.skip(f"{extra} extra missing: {INSTALL_COMMAND}")
     findings = _run(directory, path, case)["findings"]
     assert all(f["check"] == directory.parent.name for f in findings)
     if name.startswith("near-miss"):
@@ -174,10 +184,12 @@ def test_expected_json_is_well_formed(directory: Path) -> None:
     }
     models = {expected.get("model")} | {case.get("model") for case in cases_expected}
     assert folders == {model[2:] for model in models if model and model.startswith("./")}
+    assert set(expected.get("requires", [])) <= set(EXTRAS), "unknown extra in requires"
     for name, case in expected.items():
         if name in TOP_KEYS:
             continue
         assert set(case) <= CASE_KEYS, name
+        assert set(case.get("requires", [])) <= set(EXTRAS), name
         if name.startswith("fires"):
             assert "absent" not in case, name
             assert ("count" in case) != ("findings" in case), name

@@ -196,6 +196,9 @@ def test_word_overlap():
         ("The answer is 42.", "That comes to 57.", "numbers"),
         ("Step by step: 3 + 4 = 7.\n#### 14", "First 3 + 4 = 7, doubled.\n#### 15", "final"),
         ("I'm sorry, but I can't help with that.", "Sure! Here is how.", "refusal"),
+        ("I'm afraid I must decline.", "Sure! Here is how.", "refusal"),
+        ("I'm sorry, but as an AI I have no opinions.", "Mine is blue.", "refusal"),
+        ("I am sorry, I'm not able to do that.", "Sure! Here is how.", "refusal"),
         ("World War II ended in 1945.", "The war ended in 1944.", "numbers"),
     ],
 )
@@ -229,6 +232,11 @@ def test_answers_that_conflict(first, second, kind):
             "Do crime.",
         ),
         ("There are twenty-one players.", "21 players are on the field.", "How many players?"),
+        (
+            "I'm sorry, I know how frustrating that is. Send a photo and we ship a new one.",
+            "Send a photo of the damage and we ship a replacement.",
+            "My order arrived damaged. What should I do?",
+        ),
     ],
 )
 def test_consistent_answers_do_not_conflict(first, second, prompt):

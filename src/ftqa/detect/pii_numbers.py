@@ -39,7 +39,8 @@ PHONE_CONTEXT = re.compile(
     r"(?i:phone|tel\b|tel:|tel\.|call|mobile|cell|fax|whatsapp|sms|text me|contact|reach|dial"
     r"|número|telefon|téléphone|teléfono|телефон|电话|電話|전화)"
 )
-VERSION_CONTEXT = re.compile(r"(?i:v|ver|version|release|build|firmware)\.?\s*$")
+# A whole word: "server 80.2.4.44" ends in "ver" but names a host, not a version.
+VERSION_CONTEXT = re.compile(r"(?i:\b(?:v|ver|version|release|build|firmware))\.?\s*$")
 
 
 def matches(

@@ -71,7 +71,10 @@ FINAL_RE = re.compile(
     re.IGNORECASE,
 )
 REFUSAL_RE = re.compile(
-    r"^(?:i'?m|i am) (?:sorry|afraid),? (?:but )?(?:i|as an)\b"
+    # An apology counts when a decline follows it: "I'm sorry, I know how frustrating that is.
+    # Send us a photo ..." is a support answer, not a refusal.
+    r"^(?:i'?m|i am) (?:sorry|afraid),? (?:but )?(?:i(?:'m| am)? (?:can't|cannot|can not|won't|"
+    r"will not|unable|not able|must|don't|do not|not comfortable)|as an)\b"
     r"|^(?:sorry|i apologi[sz]e),? (?:but )?i (?:can't|cannot|can not|won't|will not|am unable)\b"
     r"|\bi (?:can't|cannot|can not|won't|will not|am unable to|'m unable to|am not able to|"
     r"'m not able to|must decline to|must refuse to|do not feel comfortable|"

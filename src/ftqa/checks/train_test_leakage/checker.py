@@ -80,12 +80,6 @@ class TrainTestLeakageChecker(ValidationRules, ReferenceRules, Checker):
         self._stats: dict[str, Any] = {}
         self._ref_counts: dict[str, list[Any]] = {}
 
-    def cache_variant(self, record: Record) -> Hashable | None:
-        # What map computes for a row follows the run's files: pair features only with
-        # --validation, n-grams only with --reference. A row cached by a run without them
-        # must not stand in for it in a run with them.
-        return (self._pairs, self._references)
-
     def map(self, record: Record, provided: Provided) -> RowResult | None:
         if record.row < 0:
             return None
