@@ -35,7 +35,7 @@ from ftqa.semantic.models import (
 )
 from ftqa.semantic.neighbors import similar_pairs
 from ftqa.semantic.questions import jaccard, question, veto
-from ftqa.semantic.texts import FLUSH_BYTES
+from ftqa.spill import FLUSH_BYTES
 
 # Hugging Face libraries are imported lazily, on first model use: this is early enough.
 os.environ["HF_HUB_OFFLINE"] = "1"

@@ -18,6 +18,7 @@ import numpy as np
 from ftqa.dedup import cluster, minhash
 from ftqa.dedup.shingles import CHUNK_CHARS, CHUNK_TEXTS, shingle_hashes
 from ftqa.outbound import clip
+from ftqa.spill import TextStore
 
 EXCERPT_BYTES = 96
 _FLAT = {ord("\n"): " ", ord("\r"): " ", ord("\t"): " "}
@@ -59,8 +60,8 @@ class RowLog:
         self.line = array("q")
         self.split = array("b")
         self._keep_excerpts = excerpts
-        self._text = bytearray()
-        self._ends = array("Q")
+        # On disk: a hundred bytes a row is a hundred megabytes at a million rows.
+        self._texts = TextStore(max_chars=1 << 30)  # excerpts come cut
 
     def __len__(self) -> int:
         return len(self.row)
@@ -78,15 +79,13 @@ class RowLog:
         self.split.append(SPLITS.get(where.split, 0))
         if self._keep_excerpts:
             data = text.encode("utf-8", "replace")
-            self._text += data[:EXCERPT_BYTES] if cut else data
-            self._ends.append(len(self._text))
+            self._texts.add((data[:EXCERPT_BYTES] if cut else data).decode("utf-8", "ignore"))
         return len(self.row) - 1
 
     def excerpt(self, index: int) -> str:
         if not self._keep_excerpts:
             return ""
-        start = self._ends[index - 1] if index else 0
-        return self._text[start : self._ends[index]].decode("utf-8", "ignore").translate(_FLAT)
+        return self._texts.get(index).translate(_FLAT)
 
     def where(self, index: int) -> str:
         """`file:line` (or `file[row]` when the source has no lines)."""

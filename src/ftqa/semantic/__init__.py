@@ -11,7 +11,7 @@ optional extra is installed (`pip install torch==2.13.0 'ftqa[semantic]'`). With
   distilled once into the user cache directory from a user-chosen precise model);
 - `packaged`: where the shipped static model is (built by `tools/build_static_model.py`);
 - `cache`: embeddings on disk, keyed by model fingerprint and text hash;
-- `texts`: a spill-to-disk store of texts gathered while rows stream past;
+- `TextStore` (from `ftqa.spill`): texts gathered while rows stream past, kept on disk;
 - `neighbors`: exact or inverted-file nearest-neighbour pairs above a cosine threshold;
 - `search`: the two-path candidate search and precise re-scoring, and
   `find_semantic_duplicates` for `near_duplicates`' `semantic-duplicate` rule;
@@ -29,7 +29,7 @@ from ftqa.semantic.search import (
     SemanticSettings,
     find_semantic_duplicates,
 )
-from ftqa.semantic.texts import TextStore
+from ftqa.spill import TextStore
 
 __all__ = [
     "INSTALL_COMMAND",

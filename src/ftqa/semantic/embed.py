@@ -12,7 +12,7 @@ from typing import Protocol
 import numpy as np
 
 from ftqa.semantic.cache import EmbeddingCache, text_keys
-from ftqa.semantic.texts import TextStore
+from ftqa.spill import TextStore
 
 CHUNK = 8192
 SHARD_ROWS = 65536  # new vectors written to the cache as one shard

@@ -48,7 +48,7 @@ from ftqa.semantic.neighbors import CentredVectors, similar_pairs
 from ftqa.semantic.packaged import PACKAGED_NAME, packaged_static_dir
 from ftqa.semantic.paths import cache_root
 from ftqa.semantic.questions import question, veto
-from ftqa.semantic.texts import TextStore, as_store
+from ftqa.spill import TextStore, as_store
 
 CENTRE_MIN = 256
 

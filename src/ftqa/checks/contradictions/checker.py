@@ -32,7 +32,7 @@ from ftqa.rowresult import RowKey, RowResult
 from ftqa.semantic import Semantic
 from ftqa.semantic.answers import Answer, Conflict, answer
 from ftqa.semantic.questions import Question, question, words_of
-from ftqa.semantic.texts import TextStore
+from ftqa.spill import TextStore
 
 
 class ContradictionsChecker(LabelRules, AnswerTiers, AnswerReports, Checker):

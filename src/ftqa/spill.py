@@ -33,8 +33,9 @@ class TextStore:
     def __len__(self) -> int:
         return len(self._ends)
 
-    def add(self, text: str) -> int:
-        if len(text) > self.max_chars:
+    def add(self, text: str, clip: bool = True) -> int:
+        """Append `text` (clipped to `max_chars` unless `clip` is False); its index."""
+        if clip and len(text) > self.max_chars:
             head = text[: self.max_chars - self.tail_chars]
             text = head + "\n" + text[-self.tail_chars :] if self.tail_chars else head
         self._pending += text.encode("utf-8", "surrogatepass")
