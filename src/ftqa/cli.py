@@ -252,9 +252,6 @@ def _check(args: argparse.Namespace) -> int:
     for target, what in ((args.output, "report"), (args.examples_out, "examples table")):
         if target:
             guard_target(target, _inputs(args), what)
-    from ftqa.tokens.loading import prefetch_tokenizers
-
-    prefetch_tokenizers(args.select)
     progress = ProgressBar(args.paths, quiet=args.quiet)
     try:
         report = api.check(
