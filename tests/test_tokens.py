@@ -11,6 +11,7 @@ import gzip
 import hashlib
 import json
 import os
+import pickle
 import socket
 import subprocess
 import sys
@@ -516,9 +517,7 @@ def test_an_encoding_is_verified_at_once_and_built_once_on_first_use(no_network)
     assert tokenizer.special_tokens == frozenset(ENCODINGS["cl100k_base"].special_tokens)
     assert tokenizer._encoding is None  # verified, not built: nothing has been counted yet
     built = []
-    threads = [
-        threading.Thread(target=lambda: built.append(tokenizer.encoding)) for _ in range(4)
-    ]
+    threads = [threading.Thread(target=lambda: built.append(tokenizer.encoding)) for _ in range(4)]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -527,3 +526,6 @@ def test_an_encoding_is_verified_at_once_and_built_once_on_first_use(no_network)
     assert all(encoding is built[0] for encoding in built)
     assert tokenizer.count("Hello, world!") == 4
     assert tokenizer.special_tokens == built[0].special_tokens_set
+    sent = pickle.loads(pickle.dumps(tokenizer))  # to another process: loaded again there
+    assert sent.name == "cl100k_base"
+    assert sent.count("Hello, world!") == 4

@@ -130,6 +130,10 @@ class TiktokenTokenizer:
     def __repr__(self) -> str:
         return f"TiktokenTokenizer(name={self.name!r}, source={self.source!r})"
 
+    def __reduce__(self) -> tuple[Callable[[str], Any], tuple[str]]:
+        # Sent to another process (a Dask worker): verified and loaded there, once.
+        return _load_encoding, (self.name,)
+
     @property
     def encoding(self) -> Any:
         """The `tiktoken.Encoding`, built once, on first use (thread-safe)."""
@@ -152,6 +156,12 @@ class TiktokenTokenizer:
             return encode_in_pieces(encode, text)
 
         return encode_any
+
+
+def _load_encoding(name: str) -> Any:
+    from ftqa.tokens.loading import load_encoding
+
+    return load_encoding(name)
 
 
 # tiktoken's regex engine (fancy-regex) overflows its stack, and panics, on a run of about a
