@@ -802,6 +802,50 @@ def test_no_progress_bar_when_stderr_is_not_a_tty(tmp_path: Path):
     assert "\x1b" not in result.stdout.split("\n", 1)[0]
 
 
+def test_progress_bar_appears_after_a_while_even_without_progress_reports(tmp_path: Path):
+    """Slow rows report nothing before their first few thousand are done, and the dataset-wide
+    step after the last row reports no bytes: the bar's timer shows it anyway, and once every
+    byte is read it says the dataset-wide checks are running. Closing first shows nothing."""
+    import threading
+    from types import SimpleNamespace
+
+    from ftqa.render.progress import DATASET_WIDE, READING, ProgressBar
+
+    data = tmp_path / "rows.jsonl"
+    data.write_bytes(b"x" * 4_000)
+    source = SimpleNamespace(path=str(data))
+    stalled = ProgressBar([str(data)], quiet=False, terminal=True, show_after=0.01)
+    try:
+        assert stalled._timer is not None
+        stalled._timer.join(timeout=30)  # the timer fires with no `update` at all
+        assert stalled.shown
+        task = stalled._bar.tasks[0]
+        assert (task.description, task.completed) == (READING, 0)
+        stalled.update(source, 4_000)  # every byte read: the dataset-wide step runs
+        assert (task.description, task.completed) == (DATASET_WIDE, 4_000)
+    finally:
+        stalled.close()
+    assert stalled._bar is None
+
+    quick = ProgressBar([str(data)], quiet=False, terminal=True, show_after=3600)
+    quick.update(source, 4_000)
+    quick.close()  # a run that ends before the delay: the timer is cancelled, nothing shown
+    assert quick._timer is not None
+    quick._timer.join(timeout=30)
+    assert not quick.shown
+    assert not any(thread is quick._timer for thread in threading.enumerate())
+
+    unknown = ProgressBar(["hf://org/name"], quiet=False, terminal=True, show_after=0.01)
+    try:  # no size known (an hf:// dataset): still shown after the delay, without a total
+        assert unknown.enabled
+        assert unknown._timer is not None
+        unknown._timer.join(timeout=30)
+        assert unknown.shown
+        assert unknown._bar.tasks[0].total is None
+    finally:
+        unknown.close()
+
+
 def test_progress_bar_appears_only_when_the_run_is_expected_to_be_long(tmp_path: Path):
     """The bar is decided from the time and bytes so far, not from the file's size."""
     from types import SimpleNamespace

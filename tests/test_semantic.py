@@ -275,6 +275,33 @@ def test_embedding_cache_round_trip_and_compaction(tmp_path):
     assert vectors.shape == (5 * (MAX_SHARDS + 2), 8)
 
 
+def test_embedding_cache_finds_each_key_in_its_own_shard_in_the_order_asked(tmp_path):
+    rng = np.random.default_rng(2)
+    cache = EmbeddingCache(tmp_path, dim=4)
+    stored = {}
+    for shard in range(3):  # below MAX_SHARDS: three shards stay apart
+        texts = [f"shard {shard} text {i}" for i in range(6)]
+        vectors = rng.standard_normal((6, 4)).astype(np.float32)
+        cache.store(text_keys(texts), vectors)
+        stored.update(zip(texts, vectors, strict=True))
+    assert len(list(tmp_path.glob("*.keys.npy"))) == 3
+    asked = ["shard 2 text 5", "never stored", "shard 0 text 1", "shard 2 text 5", "shard 1 text 0"]
+    found, vectors = EmbeddingCache(tmp_path, dim=4).lookup(text_keys(asked))
+    assert found.tolist() == [True, False, True, True, True]
+    expected = np.stack([stored[text] for text, hit in zip(asked, found, strict=True) if hit])
+    assert np.allclose(vectors, expected, atol=2e-3)  # float16 on disk
+
+    for vecs in tmp_path.glob("*.vecs.npy"):  # a shard whose vectors vanished: its keys miss
+        if np.load(vecs.with_name(vecs.name.replace(".vecs.", ".keys.")))[0] in text_keys(
+            [f"shard 1 text {i}" for i in range(6)]
+        ):
+            vecs.unlink()
+    fresh = EmbeddingCache(tmp_path, dim=4)
+    found, vectors = fresh.lookup(text_keys(asked))
+    assert found.tolist() == [True, False, True, True, False]
+    assert (fresh.hits, fresh.misses) == (3, 2)
+
+
 @needs_extra
 def test_embedder_embeds_only_new_texts(precise, tmp_path):
     texts = ["Can penguins fly?", "Is a tomato a fruit?", "Can penguins fly?", ""]

@@ -11,6 +11,7 @@ import gzip
 import hashlib
 import json
 import os
+import pickle
 import socket
 import subprocess
 import sys
@@ -503,11 +504,28 @@ def test_parsed_ranks_are_cached_verified_and_tied_to_their_source(tmp_path, emp
     assert ranks_cache.load(fresh) is None
 
 
-def test_a_prefetched_encoding_is_built_once(no_network):
+def test_an_encoding_is_verified_at_once_and_built_once_on_first_use(no_network):
+    import threading
+
     from ftqa.tokens.loading import EncodingLoader
 
     loader = EncodingLoader()
-    loader.prefetch(["cl100k_base"])
-    first = loader("cl100k_base")
-    assert loader("cl100k_base") is first
-    assert first.count("Hello, world!") == 4
+    tokenizer = loader("cl100k_base")
+    assert loader("cl100k_base") is tokenizer
+    assert tokenizer.exact
+    assert "sha256 verified" in tokenizer.source
+    assert tokenizer.special_tokens == frozenset(ENCODINGS["cl100k_base"].special_tokens)
+    assert tokenizer._encoding is None  # verified, not built: nothing has been counted yet
+    built = []
+    threads = [threading.Thread(target=lambda: built.append(tokenizer.encoding)) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(built) == 4
+    assert all(encoding is built[0] for encoding in built)
+    assert tokenizer.count("Hello, world!") == 4
+    assert tokenizer.special_tokens == built[0].special_tokens_set
+    sent = pickle.loads(pickle.dumps(tokenizer))  # to another process: loaded again there
+    assert sent.name == "cl100k_base"
+    assert sent.count("Hello, world!") == 4

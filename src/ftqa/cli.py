@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import io
 import json
 import os
@@ -189,6 +190,10 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    if argv is None:  # the `ftqa` command itself, not a caller passing arguments in-process
+        # Everything imported so far lives as long as the process: move it out of the cyclic
+        # collector's reach, so no full collection walks it again (about 0.05 s of a small check).
+        gc.freeze()
     parser = _parser()
     args = parser.parse_args(argv)
     with sigterm_as_interrupt():
@@ -252,9 +257,6 @@ def _check(args: argparse.Namespace) -> int:
     for target, what in ((args.output, "report"), (args.examples_out, "examples table")):
         if target:
             guard_target(target, _inputs(args), what)
-    from ftqa.tokens.loading import prefetch_tokenizers
-
-    prefetch_tokenizers(args.select)
     progress = ProgressBar(args.paths, quiet=args.quiet)
     try:
         report = api.check(

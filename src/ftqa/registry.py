@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from functools import cache
-from importlib.metadata import EntryPoint, entry_points
+from importlib.metadata import EntryPoint, EntryPoints, entry_points
 
 from ftqa.checker import Checker
 from ftqa.errors import PluginError
@@ -19,10 +19,22 @@ GROUP = "ftqa.checkers"
 
 
 @cache
+def _installed() -> EntryPoints:
+    """Every installed entry point, read once per process: each reading opens the metadata of
+    every installed distribution (checkers and training providers share it)."""
+    return entry_points()
+
+
+def group_points(group: str) -> EntryPoints:
+    """The installed entry points of `group`."""
+    return _installed().select(group=group)
+
+
+@cache
 def _points() -> dict[str, EntryPoint]:
     """Entry points by checker id, built-ins first, then plugins in name order."""
     found: dict[str, EntryPoint] = {}
-    for point in sorted(entry_points(group=GROUP), key=_order):
+    for point in sorted(group_points(GROUP), key=_order):
         known = found.get(point.name)
         if known is None:
             found[point.name] = point

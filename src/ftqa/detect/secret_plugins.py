@@ -123,10 +123,12 @@ def plugin_secrets(
                 position = window.find(value, position + len(value))
 
 
-def keyword_secrets(tools: DetectSecrets, text: str, found: list[Secret]) -> None:
-    """detect-secrets' KeywordDetector on each line that assigns a credential-named variable;
-    lines are found by substring search, the regex only runs on them."""
-    for line_start, line in keyword_lines(text):
+def keyword_secrets(
+    tools: DetectSecrets, lines: list[tuple[int, str]], found: list[Secret]
+) -> None:
+    """detect-secrets' KeywordDetector on each line that assigns a credential-named variable
+    (`keyword_lines`: found by substring search, the regex only runs on them)."""
+    for line_start, line in lines:
         if tools.filters.is_indirect_reference(line):
             continue
         values: list[str] = []

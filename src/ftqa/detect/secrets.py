@@ -22,6 +22,7 @@ from ftqa.detect.placeholders import looks_fake, real_password
 from ftqa.detect.scan import TOKEN_TABLE, non_overlapping, utf8
 from ftqa.detect.secret_plugins import (
     detect_secrets,
+    keyword_lines,
     keyword_secrets,
     merged_windows,
     plugin_secrets,
@@ -134,11 +135,14 @@ class SecretDetector:
         windows: list[tuple[int, int]] = []
         self._tokens(text, found, windows, structural, ignored)
         if self.options.detect_secrets:
-            tools = detect_secrets()
+            pieces = list(merged_windows(windows))
+            lines = list(keyword_lines(text))
+            # Importing detect-secrets costs about 0.1 s: only when it has something to look at.
+            tools = detect_secrets() if pieces or lines else None
             if tools is not None:
-                for start, end in merged_windows(windows):
+                for start, end in pieces:
                     plugin_secrets(tools, text, start, end, found)
-                keyword_secrets(tools, text, found)
+                keyword_secrets(tools, lines, found)
         return self._resolve(text, found)
 
     # -- shapes -------------------------------------------------------------------------------

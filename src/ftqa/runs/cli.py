@@ -16,8 +16,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from rich.console import Console
-
 from ftqa.errors import FtqaError
 from ftqa.finding import Severity
 from ftqa.outbound import outbound
@@ -106,6 +104,8 @@ def run(args: argparse.Namespace, watch: Watcher | None = None) -> int:
         watch(manifest, interval=args.poll_interval, timeout=args.watch_timeout, say=_say)
     report = analyze(args.source, fail_on=args.fail_on)
     if args.output_format == "terminal":
+        from rich.console import Console
+
         if args.output:
             with TextOutput(args.output) as handle:
                 render_terminal(report, Console(file=handle, no_color=True, width=120))

@@ -8,9 +8,7 @@ the outbound layer in the report's models; each format adds its own escaping her
 from __future__ import annotations
 
 from collections.abc import Sequence
-
-from rich.console import Console
-from rich.text import Text
+from typing import TYPE_CHECKING
 
 from ftqa.render import charts
 from ftqa.render.html import CSP, STYLE
@@ -18,6 +16,9 @@ from ftqa.render.safe import html_text, json_escape_hidden, markdown_code, markd
 from ftqa.render.safe import terminal_text as tt
 from ftqa.render.words import counted
 from ftqa.runs.report import RunReport
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 BARS = "▁▂▃▄▅▆▇█"
 SPARK_WIDTH = 48
@@ -66,6 +67,8 @@ def _verdict(report: RunReport) -> str:
 
 
 def render_terminal(report: RunReport, console: Console) -> None:
+    from rich.text import Text  # rich only for the terminal: a check's CLI start-up skips it
+
     console.print(Text(tt(_headline(report)), style="bold"))
     for name, label in (("train_loss", "train loss"), ("valid_loss", "valid loss")):
         values = _values(report, name)

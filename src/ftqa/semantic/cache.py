@@ -37,85 +37,72 @@ def text_keys(texts: Sequence[str]) -> np.ndarray:
 
 
 class EmbeddingCache:
-    """Vectors of one model, looked up by text key. `directory=None` disables the cache."""
+    """Vectors of one model, looked up by text key. `directory=None` disables the cache.
+
+    Every shard's keys are written sorted and unique, so a lookup binary-searches each shard's
+    memory-mapped keys: its cost follows the keys asked for, not the size of the cache (which
+    grows with every dataset the user has checked)."""
 
     def __init__(self, directory: Path | None, dim: int) -> None:
         self.directory = directory
         self.dim = dim
-        self._keys = np.zeros(0, dtype=np.uint64)
-        self._where = np.zeros((0, 2), dtype=np.int64)  # (shard index, row) per sorted key
-        self._shards: list[Path] = []
-        self._vectors: list[np.ndarray | None] = []
-        self._loaded = False
+        self._shards: list[tuple[Path, np.ndarray]] | None = None  # (keys path, sorted keys)
+        self._vectors: dict[int, np.ndarray | None] = {}
         self.hits = 0
         self.misses = 0
 
-    def _load(self) -> None:
-        if self._loaded:
-            return
-        self._loaded = True
+    def _shard_keys(self) -> list[tuple[Path, np.ndarray]]:
+        if self._shards is not None:
+            return self._shards
+        self._shards = []
         if self.directory is None or not self.directory.is_dir():
-            return
-        keys: list[np.ndarray] = []
-        where: list[np.ndarray] = []
+            return self._shards
         for path in sorted(self.directory.glob("*.keys.npy")):
             try:
-                shard_keys = np.load(path, mmap_mode="r")
+                keys = np.load(path, mmap_mode="r")
             except (OSError, ValueError):
                 continue
-            index = len(self._shards)
-            self._shards.append(path)
-            self._vectors.append(None)
-            keys.append(np.asarray(shard_keys, dtype=np.uint64))
-            rows = np.arange(len(shard_keys), dtype=np.int64)
-            where.append(np.stack([np.full(len(rows), index, dtype=np.int64), rows], axis=1))
-        if keys:
-            all_keys = np.concatenate(keys)
-            all_where = np.concatenate(where)
-            order = np.argsort(all_keys, kind="stable")
-            self._keys = all_keys[order]
-            self._where = all_where[order]
+            if keys.ndim == 1 and keys.dtype == np.uint64 and len(keys):
+                self._shards.append((path, keys))
+        return self._shards
 
     def _shard_vectors(self, index: int) -> np.ndarray | None:
-        vectors = self._vectors[index]
-        if vectors is None:
-            path = self._shards[index]
+        if index not in self._vectors:
+            path, keys = self._shard_keys()[index]
             vec_path = path.with_name(path.name[: -len(".keys.npy")] + ".vecs.npy")
             try:
-                vectors = np.load(vec_path, mmap_mode="r")
+                vectors: np.ndarray | None = np.load(vec_path, mmap_mode="r")
             except (OSError, ValueError):
-                return None
-            if vectors.ndim != 2 or vectors.shape[1] != self.dim:
-                return None
+                vectors = None
+            if vectors is not None and vectors.shape != (len(keys), self.dim):
+                vectors = None
             self._vectors[index] = vectors
-        return vectors
+        return self._vectors[index]
 
     def lookup(self, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """`(found mask, vectors float32 (found rows only, in order))`."""
-        self._load()
+        keys = np.asarray(keys, dtype=np.uint64)
         found = np.zeros(len(keys), dtype=bool)
-        out = np.zeros((0, self.dim), dtype=np.float32)
-        if len(self._keys) == 0 or len(keys) == 0:
-            self.misses += len(keys)
-            return found, out
-        pos = np.searchsorted(self._keys, keys)
-        pos = np.minimum(pos, len(self._keys) - 1)
-        hit = self._keys[pos] == keys
-        rows = np.zeros((int(hit.sum()), self.dim), dtype=np.float32)
-        places = self._where[pos[hit]]
-        ok = np.ones(len(places), dtype=bool)
-        for shard in np.unique(places[:, 0]).tolist():
-            select = places[:, 0] == shard
-            vectors = self._shard_vectors(shard)
-            if vectors is None:
-                ok[select] = False
+        rows = np.zeros((len(keys), self.dim), dtype=np.float32)
+        wanted = np.arange(len(keys))
+        for index, (_, shard_keys) in enumerate(self._shard_keys()):
+            if not len(wanted):
+                break
+            asked = keys[wanted]
+            places = np.minimum(np.searchsorted(shard_keys, asked), len(shard_keys) - 1)
+            hit = shard_keys[places] == asked
+            if not hit.any():
                 continue
-            rows[select] = np.asarray(vectors[places[select, 1]], dtype=np.float32)
-        indices = np.flatnonzero(hit)
-        found[indices[ok]] = True
-        self.hits += int(found.sum())
-        self.misses += len(keys) - int(found.sum())
-        return found, rows[ok]
+            vectors = self._shard_vectors(index)
+            if vectors is None:
+                continue
+            rows[wanted[hit]] = np.asarray(vectors[places[hit]], dtype=np.float32)
+            found[wanted[hit]] = True
+            wanted = wanted[~hit]
+        hits = int(found.sum())
+        self.hits += hits
+        self.misses += len(keys) - hits
+        return found, rows[found]
 
     def store(self, keys: np.ndarray, vectors: np.ndarray) -> None:
         """Write the new vectors as one shard (duplicate keys are kept once)."""

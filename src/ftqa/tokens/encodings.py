@@ -26,6 +26,7 @@ import importlib.util
 import math
 import os
 import tempfile
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -104,19 +105,43 @@ class Tokenizer(Protocol):
     def count(self, text: str) -> int: ...
 
 
-@dataclass(frozen=True, slots=True)
 class TiktokenTokenizer:
     """A verified tiktoken encoding; `count` is `len(encode_ordinary(text))`, so special-token
-    text inside the data is counted as ordinary text instead of raising."""
+    text inside the data is counted as ordinary text instead of raising.
 
-    name: str
-    encoding: Any  # tiktoken.Encoding
-    source: str
-    exact: bool = True
+    The vocabulary is verified when the tokenizer is made (so `source` and `exact` are true at
+    once); the `tiktoken.Encoding` itself, whose BPE tables take about 0.1 s to build and hold
+    the GIL meanwhile, is built on the first `encoding` access: a run whose rows all come from
+    the row cache reports the tokenizer without ever building it."""
+
+    __slots__ = ("_build", "_encoding", "_lock", "name", "source", "special_tokens")
+    exact = True
+
+    def __init__(
+        self, name: str, source: str, special_tokens: frozenset[str], build: Callable[[], Any]
+    ) -> None:
+        self.name = name
+        self.source = source
+        self.special_tokens = special_tokens
+        self._build = build
+        self._encoding: Any = None  # tiktoken.Encoding, once built
+        self._lock = threading.Lock()
+
+    def __repr__(self) -> str:
+        return f"TiktokenTokenizer(name={self.name!r}, source={self.source!r})"
+
+    def __reduce__(self) -> tuple[Callable[[str], Any], tuple[str]]:
+        # Sent to another process (a Dask worker): verified and loaded there, once.
+        return _load_encoding, (self.name,)
 
     @property
-    def special_tokens(self) -> frozenset[str]:
-        return frozenset(self.encoding.special_tokens_set)
+    def encoding(self) -> Any:
+        """The `tiktoken.Encoding`, built once, on first use (thread-safe)."""
+        if self._encoding is None:
+            with self._lock:
+                if self._encoding is None:
+                    self._encoding = self._build()
+        return self._encoding
 
     def count(self, text: str) -> int:
         return len(encode_in_pieces(self.encoding.encode_ordinary, text))
@@ -131,6 +156,12 @@ class TiktokenTokenizer:
             return encode_in_pieces(encode, text)
 
         return encode_any
+
+
+def _load_encoding(name: str) -> Any:
+    from ftqa.tokens.loading import load_encoding
+
+    return load_encoding(name)
 
 
 # tiktoken's regex engine (fancy-regex) overflows its stack, and panics, on a run of about a

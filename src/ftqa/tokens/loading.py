@@ -1,10 +1,10 @@
 """Build tokenizers once per process, from the parsed-ranks cache when it is current.
 
-`load_encoding(name)` returns the verified tiktoken encoding. The first encoding a process
-loads also starts the other built-in encodings loading on a background thread: a default run
-needs every priced built-in encoding (the cost range of `token_length` compares them), and
-tiktoken builds its BPE tables without holding the GIL, so on two cores that build overlaps the
-scan instead of adding to it.
+`load_encoding(name)` returns the verified tiktoken encoding. Verifying is cheap (a read and a
+hash); parsing the ranks and building tiktoken's tables is not, and both wait until the first
+text is counted (`TiktokenTokenizer.encoding`). Nothing is built ahead of time on a background
+thread: the build holds the GIL, so it would only slow the thread doing the run's work, and a
+run whose rows all come from the row cache needs no table at all.
 """
 
 from __future__ import annotations
@@ -12,13 +12,16 @@ from __future__ import annotations
 import functools
 import hashlib
 import threading
-from concurrent.futures import Future
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from ftqa.tokens import ranks_cache
 from ftqa.tokens.encodings import (
     ENCODINGS,
     ESTIMATE_CHARS_PER_TOKEN,
+    Candidate,
     EncodingSpec,
     EstimateTokenizer,
     HuggingFaceTokenizer,
@@ -32,109 +35,107 @@ from ftqa.tokens.encodings import (
 from ftqa.user_cache import cache_root
 
 
-def verified_ranks(spec: EncodingSpec, root: Path | None) -> tuple[dict[bytes, int], str]:
-    """The ranks of `spec` from the first candidate that verifies, through the cache in `root`
-    (None: no cache). Raises `VocabularyNotFound`."""
+@dataclass(frozen=True, slots=True)
+class VerifiedVocabulary:
+    """A vocabulary whose bytes verified, with where it came from; `ranks()` parses it."""
+
+    source: str
+    ranks: Callable[[], dict[bytes, int]]
+
+
+def find_vocabulary(spec: EncodingSpec, root: Path | None) -> VerifiedVocabulary:
+    """The first candidate vocabulary of `spec` that verifies, through the parsed-ranks cache in
+    `root` (None: no cache). Raises `VocabularyNotFound`."""
     attempts: list[str] = []
     for candidate in candidates(spec):
         entry = None
         if root is not None:
             entry = ranks_cache.entry_path(root, spec.name, spec.sha256, candidate.path)
-            cached = ranks_cache.load(entry) if entry is not None else None
-            if cached is not None:
-                ranks, source = cached
-                return ranks, f"{source}; parsed ranks cached in {entry.parent}"
+            cached = ranks_cache.read(entry) if entry is not None else None
+            if cached is not None and entry is not None:
+                payload, count, source = cached
+                return VerifiedVocabulary(
+                    f"{source}; parsed ranks cached in {entry.parent}",
+                    functools.partial(_cached_ranks, spec, candidate, entry, payload, count),
+                )
         try:
             data = read_verified(spec, candidate)
         except ValueError as error:
             attempts.append(str(error))
             continue
-        ranks = parse_ranks(data)
         source = describe(candidate)
-        if entry is not None:
-            ranks_cache.store(entry, ranks, source)
-        return ranks, source
+        return VerifiedVocabulary(source, functools.partial(_parsed, data, entry, source))
     raise VocabularyNotFound(spec.name, attempts)
 
 
+def _parsed(data: bytes, entry: Path | None, source: str) -> dict[bytes, int]:
+    ranks = parse_ranks(data)
+    if entry is not None:
+        ranks_cache.store(entry, ranks, source)
+    return ranks
+
+
+def _cached_ranks(
+    spec: EncodingSpec, candidate: Candidate, entry: Path, payload: memoryview, count: int
+) -> dict[bytes, int]:
+    ranks = ranks_cache.decode(payload, count)
+    if ranks is not None:
+        return ranks
+    try:  # verified but undecodable: read the source again, as without the cache
+        data = read_verified(spec, candidate)
+    except ValueError as error:
+        raise VocabularyNotFound(spec.name, [str(error)]) from None
+    return _parsed(data, entry, describe(candidate))
+
+
+def verified_ranks(spec: EncodingSpec, root: Path | None) -> tuple[dict[bytes, int], str]:
+    """The ranks of `spec` from the first candidate that verifies, through the cache in `root`
+    (None: no cache). Raises `VocabularyNotFound`."""
+    vocabulary = find_vocabulary(spec, root)
+    return vocabulary.ranks(), vocabulary.source
+
+
+def _build_encoding(spec: EncodingSpec, vocabulary: VerifiedVocabulary) -> Any:
+    import tiktoken
+
+    return tiktoken.Encoding(
+        name=spec.name,
+        pat_str=spec.pattern,
+        mergeable_ranks=vocabulary.ranks(),
+        special_tokens=dict(spec.special_tokens),
+    )
+
+
 class EncodingLoader:
-    """`load_encoding`: one build per encoding per process, shared between threads."""
+    """`load_encoding`: one verified tokenizer per encoding per process, shared by threads."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._futures: dict[str, Future[TiktokenTokenizer]] = {}
+        self._loaded: dict[str, TiktokenTokenizer] = {}
 
     def __call__(self, name: str) -> TiktokenTokenizer:
-        """The verified tiktoken encoding `name`; raises `VocabularyNotFound` or `KeyError`."""
+        """The verified tiktoken encoding `name` (its tables built on first use); raises
+        `VocabularyNotFound` (tried again on the next call) or `KeyError`."""
         spec = ENCODINGS[name]
-        future, owner = self._claim(name)
-        if owner:
-            self._build(spec, future)
-            self.prefetch([other for other in ENCODINGS if other != name])
-        try:
-            return future.result()
-        except VocabularyNotFound:
-            with self._lock:
-                if self._futures.get(name) is future:
-                    del self._futures[name]  # the next call looks again
-            raise
-
-    def prefetch(self, names: list[str]) -> None:
-        """Start building `names` on a daemon thread (those not built or building yet)."""
-        wanted = []
-        for name in names:
-            future, owner = self._claim(name)
-            if owner:
-                wanted.append((ENCODINGS[name], future))
-        if wanted:
-            thread = threading.Thread(
-                target=lambda: [self._build(spec, future) for spec, future in wanted],
-                name="ftqa-tokenizer-prefetch",
-                daemon=True,
-            )
-            thread.start()
+        with self._lock:
+            tokenizer = self._loaded.get(name)
+            if tokenizer is None:
+                vocabulary = find_vocabulary(spec, cache_root())
+                tokenizer = self._loaded[name] = TiktokenTokenizer(
+                    name=spec.name,
+                    source=vocabulary.source,
+                    special_tokens=frozenset(spec.special_tokens),
+                    build=functools.partial(_build_encoding, spec, vocabulary),
+                )
+        return tokenizer
 
     def cache_clear(self) -> None:
         """Forget every encoding (tests change where vocabularies are found)."""
         with self._lock:
-            self._futures.clear()
-
-    def _claim(self, name: str) -> tuple[Future[TiktokenTokenizer], bool]:
-        with self._lock:
-            future = self._futures.get(name)
-            if future is not None:
-                return future, False
-            future = self._futures[name] = Future()
-            return future, True
-
-    @staticmethod
-    def _build(spec: EncodingSpec, future: Future[TiktokenTokenizer]) -> None:
-        try:
-            import tiktoken
-
-            ranks, source = verified_ranks(spec, cache_root())
-            encoding = tiktoken.Encoding(
-                name=spec.name,
-                pat_str=spec.pattern,
-                mergeable_ranks=ranks,
-                special_tokens=dict(spec.special_tokens),
-            )
-        except Exception as error:  # noqa: BLE001 - handed to whoever waits for it
-            future.set_exception(error)
-            return
-        future.set_result(TiktokenTokenizer(name=spec.name, encoding=encoding, source=source))
+            self._loaded.clear()
 
 
 load_encoding = EncodingLoader()
-
-
-def prefetch_tokenizers(select: list[str] | None) -> None:
-    """Start building every built-in encoding on a background thread as a check starts, unless
-    `select` leaves `token_length` out: it needs every priced built-in encoding for its cost
-    range, and the build then overlaps the imports and the first rows."""
-    if select and not any(item.split("/")[0] == "token_length" for item in select):
-        return
-    load_encoding.prefetch(list(ENCODINGS))
 
 
 @functools.cache

@@ -48,8 +48,9 @@ def entry_path(root: Path, name: str, expected_sha256: str, source: Path) -> Pat
     return root / "tokenizers" / f"{name}-{key}.ranks"
 
 
-def load(path: Path) -> tuple[dict[bytes, int], str] | None:
-    """The ranks and source description stored at `path`, or None if absent or damaged."""
+def read(path: Path) -> tuple[memoryview, int, str] | None:
+    """The verified payload stored at `path`, its rank count and source description, or None
+    if absent or damaged. Cheap (one read and one hash); `decode` turns it into ranks."""
     try:
         data = path.read_bytes()
     except OSError:
@@ -60,14 +61,33 @@ def load(path: Path) -> tuple[dict[bytes, int], str] | None:
         payload = memoryview(data)[newline + 1 :]
         if hashlib.sha256(payload).hexdigest() != header["payload_sha256"]:
             return None
+        count = int(header["count"])
+    except (ValueError, KeyError, TypeError):
+        return None
+    return payload, count, str(header.get("source", ""))
+
+
+def decode(payload: memoryview, count: int) -> dict[bytes, int] | None:
+    """The ranks of a payload `read` verified, or None if it does not hold `count` ranks."""
+    try:
         # Our own bytes, in the user's own cache directory, checked against their hash first:
         # trusted as Python trusts its bytecode cache.
         ranks = marshal.loads(payload)  # noqa: S302
-    except (ValueError, KeyError, TypeError, EOFError):
+    except (ValueError, TypeError, EOFError):
         return None
-    if not isinstance(ranks, dict) or len(ranks) != header.get("count"):
+    if not isinstance(ranks, dict) or len(ranks) != count:
         return None
-    return ranks, str(header.get("source", ""))
+    return ranks
+
+
+def load(path: Path) -> tuple[dict[bytes, int], str] | None:
+    """The ranks and source description stored at `path`, or None if absent or damaged."""
+    found = read(path)
+    if found is None:
+        return None
+    payload, count, source = found
+    ranks = decode(payload, count)
+    return (ranks, source) if ranks is not None else None
 
 
 def store(path: Path, ranks: dict[bytes, int], source: str) -> None:

@@ -21,11 +21,12 @@ from __future__ import annotations
 import importlib.util
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from importlib.metadata import EntryPoint, entry_points
+from importlib.metadata import EntryPoint
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from ftqa.errors import FtqaError, PluginError
+from ftqa.registry import group_points
 
 if TYPE_CHECKING:
     from ftqa.train.plan import Plan
@@ -156,7 +157,7 @@ class Trainer:
 
 def installed() -> dict[str, EntryPoint]:
     """Installed providers by name."""
-    return {point.name: point for point in entry_points(group=GROUP)}
+    return {point.name: point for point in group_points(GROUP)}
 
 
 def load_trainer(name: str) -> type[Trainer]:

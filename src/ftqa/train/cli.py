@@ -21,8 +21,6 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from rich.console import Console
-
 from ftqa.config import NO_CONFIG, add_config_arguments
 from ftqa.errors import FtqaError
 from ftqa.interrupt import EXIT_INTERRUPTED, EXIT_TERMINATED, Terminated, sigterm_as_interrupt
@@ -263,6 +261,8 @@ def _watch_and_analyze(manifest: Path, args: argparse.Namespace) -> int:
         return EXIT_USAGE
     analysis = manifest.parent / ANALYSIS_NAME
     analysis.write_text(render_json(report), encoding="utf-8")
+    from rich.console import Console
+
     render_terminal(report, Console(soft_wrap=True))
     _print([f"  analysis: {analysis}"])
     return report.exit_code()
