@@ -341,3 +341,28 @@ def test_one_prompt_shared_by_thousands_of_rows_is_not_compared_pairwise(tmp_pat
     assert identical["pairs_compared"] < 10
     [finding] = [f for f in report.findings if f.rule == "conflicting-answers"]
     assert len(finding.rows) == 6
+
+
+def test_prompts_of_one_or_two_words_are_not_embedded(static_model, cache, tmp_path):
+    """A word or two says which words, not what is asked: such prompts stay out of the
+    embedding search (millions of them made it run for hours) and are counted in the stats;
+    identical short prompts with conflicting answers are still found by the identical tier."""
+    rows = [{"prompt": f"q{i}", "completion": f"a{i % 97}"} for i in range(400)]
+    rows += [{"prompt": "Capital?", "completion": answer} for answer in ("Yes.", "No.")]
+    path = tmp_path / "short.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), "utf-8")
+    report = ftqa.check(
+        path,
+        select=["contradictions"],
+        config={
+            "contradictions": {
+                "precise-limit": 0,
+                "static-model": str(static_model),
+                "cache-dir": str(cache),
+            }
+        },
+    )
+    semantic = report.stats["contradictions"]["tiers"]["semantic"]
+    assert semantic["searched_prompts"] == 0
+    assert semantic["short_prompts_left_out"] == 401
+    assert [(f.rule, f.lines) for f in report.findings] == [("conflicting-answers", [401, 402])]

@@ -89,6 +89,7 @@ class ContradictionsChecker(LabelRules, AnswerTiers, AnswerReports, Checker):
         self._system_ids = array("q")
         self._kind = bytearray()  # 0 answer, 1 classification, 2 preference
         self._has_prompt = bytearray()
+        self._prompt_words = bytearray()
         self._files = array("i")
         self._label_keys: dict[int, set[bytes]] = {}  # per file: distinct short completions
         self._not_labels: set[int] = set()  # files whose completions are not a small label set
@@ -114,6 +115,7 @@ class ContradictionsChecker(LabelRules, AnswerTiers, AnswerReports, Checker):
         self._signatures.add(NORM(row.prompt))
         self._prompts.add(row.prompt)
         self._has_prompt.append(row.has_prompt)
+        self._prompt_words.append(row.prompt_words)
         self._responses.add(row.response)
         self._rejected.add(row.rejected)
         system = 0

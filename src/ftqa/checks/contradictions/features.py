@@ -27,6 +27,7 @@ from ftqa.outbound import outbound
 from ftqa.providers import Provided
 from ftqa.providers.dedup import SCOPE_KEY, SCOPE_PARTS
 from ftqa.records import Record
+from ftqa.semantic.questions import WORD_RE
 
 ANSWER, CLASSIFICATION, PREFERENCE = 0, 1, 2
 NEEDS = (SCOPE_KEY, SCOPE_PARTS)
@@ -45,6 +46,7 @@ class RowFeatures(NamedTuple):
     prompt: str  # user turns, clipped, masked
     response: str  # the answer's start and end, clipped, masked
     rejected: str  # preference rows: the rejected answer's start, masked
+    prompt_words: int  # words in the user turns, at most 255 (the semantic tier needs a few)
 
 
 def row_features(
@@ -81,7 +83,17 @@ def row_features(
         prompt=masked(user, PROMPT_CHARS),
         response=masked(response, RESPONSE_CHARS, RESPONSE_TAIL),
         rejected=masked(rejected, EXCERPT * 2) if kind == PREFERENCE else "",
+        prompt_words=_word_count(user),
     )
+
+
+def _word_count(text: str, cap: int = 255) -> int:
+    count = 0
+    for _ in WORD_RE.finditer(text):
+        count += 1
+        if count == cap:
+            break
+    return count
 
 
 def masked(text: str, limit: int, tail: int = 0) -> str:

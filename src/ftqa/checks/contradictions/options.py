@@ -21,6 +21,7 @@ EXPAND_ANSWERS = 8  # distinct answers per prompt group compared across related 
 OPEN_ENDED = 50  # distinct answers to one prompt past which it is an open-ended prompt
 RELATED_WORDS = 0.3  # answers sharing this word Jaccard are related, whatever the embedding
 NUM_PERM = 128
+SEMANTIC_MIN_WORDS = 3  # prompts the embedding search compares
 LSH_SLACK = 0.05  # LSH catches pairs down to lexical_threshold - 0.05 with >= 99% probability
 VERIFY_SLACK = 0.1  # MinHash estimates within 0.1 of the threshold go on to the exact check
 IDENTICAL = "identical"

@@ -20,6 +20,7 @@ from ftqa.checks.contradictions.options import (
     PAIRWISE_GROUP,
     RELATED_WORDS,
     SEMANTIC,
+    SEMANTIC_MIN_WORDS,
     VERIFY_SLACK,
 )
 from ftqa.dedup import (
@@ -319,7 +320,12 @@ class AnswerTiers:
         rows = np.flatnonzero(valid)
         # One row per identical prompt is searched: thousands of copies of one prompt would
         # make the search quadratic, and pairs inside a copy group are the first tier's.
-        searched = rows[labels[rows] == rows]
+        # Prompts of one or two words are left out: a sentence embedding of a word or two says
+        # which words they are, not what is asked (the identical and near tiers still see them),
+        # and at millions of rows of such prompts the search alone would take hours.
+        words = np.frombuffer(bytes(self._prompt_words), dtype=np.uint8)
+        first = rows[labels[rows] == rows]
+        searched = first[words[first] >= SEMANTIC_MIN_WORDS]
         try:
             pairs, sims, precise = engine.candidates(
                 self._prompts, searched, options.paraphrase_threshold, system
@@ -344,6 +350,8 @@ class AnswerTiers:
             return {"status": "skipped", "reason": str(exc)}, []
         summary: dict[str, Any] = {
             "status": "ran",
+            "searched_prompts": len(searched),
+            "short_prompts_left_out": len(first) - len(searched),
             "candidates": len(pairs),
             "conflicts": len(edges),
             "vetoed": vetoes,
