@@ -21,7 +21,6 @@ from ftqa.dedup.index import KeyIndex
 from ftqa.dedup.minhash import SIGNATURE_DTYPE, MinHashParams, row_signatures, signatures
 
 EXACT_SHINGLES = 48
-SIGNATURE_CHUNK_BYTES = 1 << 20
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 _POLARITY = re.compile(r"\s*(yes|no)\b", re.IGNORECASE)
 
@@ -69,8 +68,7 @@ class SideIndex:
         self._starts = array("q")  # each row's exact set: shingles[start:end] (-1: not kept)
         self._ends = array("q")
         self._slots = array("q")  # each long row's signature: sigs[slot] (-1: none)
-        self._signatures = bytearray()  # signatures not yet in a chunk
-        self._chunks: list[np.ndarray] = []
+        self._signatures = bytearray()  # every long side's signature, back to back
         self._signed = 0
 
     def add(self, feature: SideFeature) -> None:
@@ -83,27 +81,17 @@ class SideIndex:
             self._slots.append(self._signed)
             self._signed += 1
             self._signatures += payload
-            if len(self._signatures) >= SIGNATURE_CHUNK_BYTES:
-                self._flush()
         else:
             self._starts.append(len(self._shingles))
             self._shingles.frombytes(payload)
             self._ends.append(len(self._shingles))
             self._slots.append(-1)
 
-    def _flush(self) -> None:
-        if self._signatures:
-            sigs = np.frombuffer(bytes(self._signatures), dtype=SIGNATURE_DTYPE)
-            self._chunks.append(sigs.reshape(-1, self.params.num_perm))
-            self._signatures = bytearray()
-
     def side(self, threshold: float, compare_text: bool = True) -> Side:
-        self._flush()
+        """The side's arrays; they share this index's buffers (no copy), so nothing may be
+        added afterwards."""
         perms = self.params.num_perm
-        sigs = (
-            np.concatenate(self._chunks) if self._chunks else np.zeros((0, perms), SIGNATURE_DTYPE)
-        )
-        self._chunks = [sigs]
+        sigs = np.frombuffer(self._signatures, dtype=SIGNATURE_DTYPE).reshape(-1, perms)
         return Side(
             keys=self.keys.keys(),
             facts=np.frombuffer(bytes(self._facts), dtype=np.uint64),
