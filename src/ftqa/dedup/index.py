@@ -17,6 +17,7 @@ import numpy as np
 
 from ftqa.dedup import cluster, minhash
 from ftqa.dedup.shingles import CHUNK_CHARS, CHUNK_TEXTS, shingle_hashes
+from ftqa.dedup.sigstore import SignatureStore
 from ftqa.outbound import clip
 from ftqa.spill import TextStore
 
@@ -148,17 +149,16 @@ class NearResult:
 class SignatureIndex:
     """MinHash signatures of the texts added, in order; a text without tokens gets none.
 
-    Every signature lives in one growing buffer that becomes the signature matrix without a
-    copy: at a million rows the matrix is half a gigabyte, and chunks joined at the end would
-    need twice that for a moment."""
+    Signatures go to a `SignatureStore` on disk: at a million rows they are a quarter of a
+    gigabyte per index, and the dataset-wide step reads them back a band or a batch of pairs
+    at a time."""
 
     def __init__(self, params: minhash.MinHashParams) -> None:
         self.params = params
         self._pending: list[str] = []
         self._pending_chars = 0
-        self._signed = bytearray()  # every signature so far, `num_perm` uint16 each
+        self._store = SignatureStore(params.num_perm)
         self._has = bytearray()
-        self._sigs: np.ndarray | None = None
         self._count = 0
         self._empty = minhash.EMPTY.tobytes() * params.num_perm
 
@@ -166,8 +166,6 @@ class SignatureIndex:
         return self._count
 
     def add(self, text: str) -> None:
-        if self._sigs is not None:
-            raise RuntimeError("signatures were already finalized")
         self._pending.append(text)
         self._count += 1
         self._pending_chars += len(text)
@@ -177,13 +175,11 @@ class SignatureIndex:
     def add_signature(self, signature: bytes) -> None:
         """Add a row's signature (`num_perm` uint16 values, native order; b"" for a text
         without shingles), as `minhash.row_signature` gives it."""
-        if self._sigs is not None:
-            raise RuntimeError("signatures were already finalized")
         if self._pending:  # texts added before this signature are signed first, in order
             self._flush()
         if signature and len(signature) != len(self._empty):
             raise ValueError("a signature of another number of permutations")
-        self._signed += signature or self._empty
+        self._store.append(signature or self._empty)
         self._has.append(bool(signature))
         self._count += 1
 
@@ -192,24 +188,19 @@ class SignatureIndex:
             return
         params = self.params
         flat, offsets = shingle_hashes(self._pending, params.ngram)
-        self._signed += minhash.signatures(flat, offsets, params.num_perm, params.seed).tobytes()
+        signed = minhash.signatures(flat, offsets, params.num_perm, params.seed)
+        self._store.append(signed.tobytes())
         self._has += (np.diff(offsets) > 0).astype(np.uint8).tobytes()
         self._pending, self._pending_chars = [], 0
 
-    def signatures(self) -> np.ndarray:
-        """All signatures, `(rows, num_perm)` uint16 (rows without shingles: all 0xFFFF)."""
-        if self._sigs is None:
-            self._flush()
-            dtype = minhash.SIGNATURE_DTYPE
-            flat = np.frombuffer(self._signed, dtype=dtype) if self._signed else None
-            if flat is None:
-                self._sigs = np.zeros((0, self.params.num_perm), dtype=dtype)
-            else:
-                self._sigs = flat.reshape(-1, self.params.num_perm)
-        return self._sigs
+    def signatures(self) -> SignatureStore:
+        """All signatures, `(rows, num_perm)` uint16 (rows without shingles: all 0xFFFF), as
+        the store `ftqa.dedup.minhash` reads."""
+        self._flush()
+        return self._store
 
     def has_signature(self) -> np.ndarray:
-        self.signatures()
+        self._flush()
         return np.frombuffer(bytes(self._has), dtype=np.bool_)
 
     def verified_pairs(

@@ -19,9 +19,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from ftqa.dedup.shingles import mix64
+from ftqa.dedup.sigstore import SIGNATURE_DTYPE, Signatures, signature_blocks, take, width
 
 ENGINE = "rensa"
-SIGNATURE_DTYPE = np.uint16
 EMPTY = SIGNATURE_DTYPE(0xFFFF)  # the filler of a row without shingles (its flag says so)
 # A pair exactly at the threshold is kept by verification only about half the time anyway (the
 # estimate's noise); what matters is pairs a little above it, which this still makes candidates
@@ -110,19 +110,41 @@ def _splitmix64(count: int, state: int) -> list[int]:
 _BAND_MULTIPLIERS = np.array(_splitmix64(1024, 0xBA4D), dtype=np.uint64)
 
 
-def _band_keys(
-    sigs: np.ndarray, members: np.ndarray, band: int, rows: int, salt: np.ndarray | None
-) -> np.ndarray:
-    """A 64-bit key per member row for one band: a multiply-add hash of its `rows` values."""
-    block = sigs[members, band * rows : (band + 1) * rows]
-    key = np.full(len(members), np.uint64(band + 1), dtype=np.uint64)
+BAND_KEY_BYTES = 64 << 20  # band keys computed per pass over the signatures
+
+
+def _band_keys(values: np.ndarray, band: int, salt: np.ndarray | None) -> np.ndarray:
+    """A 64-bit key per row for one band: a multiply-add hash of the band's `values`."""
+    rows = values.shape[1]
+    key = np.full(len(values), np.uint64(band + 1), dtype=np.uint64)
     with np.errstate(over="ignore"):
-        for offset in range(block.shape[1]):
+        for offset in range(values.shape[1]):
             multiplier = _BAND_MULTIPLIERS[band * rows + offset]
-            key += block[:, offset].astype(np.uint64) * multiplier
+            key += values[:, offset].astype(np.uint64) * multiplier
         if salt is not None:
             key ^= salt
         return mix64(key)
+
+
+def _member_band_keys(
+    sigs: Signatures,
+    members: np.ndarray,
+    bands: range,
+    rows: int,
+    salt: np.ndarray | None,
+) -> np.ndarray:
+    """`(len(bands), len(members))` band keys of the (ascending) members, in one pass."""
+    keys = np.empty((len(bands), len(members)), dtype=np.uint64)
+    for first, block in signature_blocks(sigs):
+        lo, hi = np.searchsorted(members, [first, first + len(block)])
+        if lo == hi:
+            continue
+        local = members[lo:hi] - first
+        part = None if salt is None else salt[lo:hi]
+        for slot, band in enumerate(bands):
+            values = block[local, band * rows : (band + 1) * rows]
+            keys[slot, lo:hi] = _band_keys(values, band, part)
+    return keys
 
 
 def _bucket_pairs(members: np.ndarray, keys: np.ndarray) -> Iterator[np.ndarray]:
@@ -160,7 +182,7 @@ def _bucket_pairs(members: np.ndarray, keys: np.ndarray) -> Iterator[np.ndarray]
 
 
 def candidate_pairs(
-    sigs: np.ndarray,
+    sigs: Signatures,
     bands: int,
     rows: int,
     members: np.ndarray | None = None,
@@ -176,9 +198,13 @@ def candidate_pairs(
     if partition is not None:
         salt = mix64(partition[members].astype(np.uint64) + np.uint64(0x51ED270B))
     found: list[np.ndarray] = []
-    for band in range(bands):
-        keys = _band_keys(sigs, members, band, rows, salt)
-        found.extend(_bucket_pairs(members, keys))
+    per_pass = max(1, BAND_KEY_BYTES // (8 * len(members)))
+    for start in range(0, bands, per_pass):
+        chunk = range(start, min(start + per_pass, bands))
+        keys = _member_band_keys(sigs, members, chunk, rows, salt)
+        for slot in range(len(chunk)):
+            found.extend(_bucket_pairs(members, keys[slot]))
+        del keys
     if not found:
         return np.zeros((0, 2), dtype=np.int64)
     pairs = np.concatenate(found)
@@ -187,32 +213,47 @@ def candidate_pairs(
     return np.stack([codes // len(sigs), codes % len(sigs)], axis=1)
 
 
-def similarity(sigs: np.ndarray, pairs: np.ndarray) -> np.ndarray:
+def similarity(sigs: Signatures, pairs: np.ndarray) -> np.ndarray:
     """Estimated Jaccard similarity of each pair: the share of equal signature values."""
     out = np.empty(len(pairs), dtype=np.float32)
     for start in range(0, len(pairs), VERIFY_BATCH):
         block = pairs[start : start + VERIFY_BATCH]
-        out[start : start + len(block)] = (sigs[block[:, 0]] == sigs[block[:, 1]]).mean(axis=1)
+        left, right = _pair_rows(sigs, block)
+        out[start : start + len(block)] = (left == right).mean(axis=1)
     return out
 
 
-def signature_groups(sigs: np.ndarray, partition: np.ndarray | None = None) -> np.ndarray:
+def _pair_rows(sigs: Signatures, pairs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The signatures of each pair's first and second row (each row read once)."""
+    if isinstance(sigs, np.ndarray):
+        return sigs[pairs[:, 0]], sigs[pairs[:, 1]]
+    rows, inverse = np.unique(pairs, return_inverse=True)
+    found = take(sigs, rows)
+    inverse = inverse.reshape(pairs.shape)
+    return found[inverse[:, 0]], found[inverse[:, 1]]
+
+
+def signature_groups(sigs: Signatures, partition: np.ndarray | None = None) -> np.ndarray:
     """For each row, the first row with an identical signature (and partition)."""
     count = len(sigs)
     if count == 0:
         return np.zeros(0, dtype=np.int64)
     key = np.zeros(count, dtype=np.uint64) if partition is None else partition.astype(np.uint64)
     with np.errstate(over="ignore"):
-        for column in range(sigs.shape[1]):
-            key = key * np.uint64(0x9E3779B97F4A7C15) + sigs[:, column]
-            if column % 8 == 7:
-                key = mix64(key)
+        for start, block in signature_blocks(sigs):
+            part = key[start : start + len(block)]
+            for column in range(width(sigs)):
+                part = part * np.uint64(0x9E3779B97F4A7C15) + block[:, column]
+                if column % 8 == 7:
+                    part = mix64(part)
+            key[start : start + len(block)] = part
     _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
     groups = first[inverse.ravel()].astype(np.int64)
     rows = np.flatnonzero(groups != np.arange(count))
     for start in range(0, len(rows), VERIFY_BATCH):
         block = rows[start : start + VERIFY_BATCH]
-        same = (sigs[block] == sigs[groups[block]]).all(axis=1)
+        left, right = _pair_rows(sigs, np.stack([block, groups[block]], axis=1))
+        same = (left == right).all(axis=1)
         if partition is not None:
             same &= partition[block] == partition[groups[block]]
         groups[block[~same]] = block[~same]  # a hash collision: leave the row alone

@@ -18,7 +18,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from ftqa.dedup.index import KeyIndex
-from ftqa.dedup.minhash import SIGNATURE_DTYPE, MinHashParams, row_signatures, signatures
+from ftqa.dedup.minhash import MinHashParams, row_signatures, signatures
+from ftqa.dedup.sigstore import SignatureStore
 
 EXACT_SHINGLES = 48
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
@@ -68,7 +69,7 @@ class SideIndex:
         self._starts = array("q")  # each row's exact set: shingles[start:end] (-1: not kept)
         self._ends = array("q")
         self._slots = array("q")  # each long row's signature: sigs[slot] (-1: none)
-        self._signatures = bytearray()  # every long side's signature, back to back
+        self._signatures = SignatureStore(params.num_perm)  # every long side's signature
         self._signed = 0
 
     def add(self, feature: SideFeature) -> None:
@@ -80,7 +81,7 @@ class SideIndex:
             self._ends.append(-1)
             self._slots.append(self._signed)
             self._signed += 1
-            self._signatures += payload
+            self._signatures.append(payload)
         else:
             self._starts.append(len(self._shingles))
             self._shingles.frombytes(payload)
@@ -88,10 +89,8 @@ class SideIndex:
             self._slots.append(-1)
 
     def side(self, threshold: float, compare_text: bool = True) -> Side:
-        """The side's arrays; they share this index's buffers (no copy), so nothing may be
-        added afterwards."""
-        perms = self.params.num_perm
-        sigs = np.frombuffer(self._signatures, dtype=SIGNATURE_DTYPE).reshape(-1, perms)
+        """The side's arrays (sharing this index's buffers) and its signature store."""
+        sigs = self._signatures
         return Side(
             keys=self.keys.keys(),
             facts=np.frombuffer(bytes(self._facts), dtype=np.uint64),
@@ -110,7 +109,7 @@ class SideIndex:
 class Side:
     keys: np.ndarray  # (rows, 2) uint64 exact keys (all zeros: no side)
     facts: np.ndarray  # (rows,) uint64
-    sigs: np.ndarray  # (long sides, perms) uint16
+    sigs: SignatureStore  # (long sides, perms) uint16
     slots: np.ndarray  # per row: its signature is sigs[slot]; -1 when it has none
     shingles: np.ndarray  # exact shingle sets of short sides, back to back
     starts: np.ndarray  # per row: its set is shingles[start:end]; -1 when not kept
@@ -140,19 +139,19 @@ class Side:
         # numbers and yes/no already agree, so allow two standard errors rather than miss a
         # reworded side by chance.
         same = float((self._signature(first) == self._signature(second)).mean())
-        return same >= self.threshold - 1.0 / np.sqrt(self.sigs.shape[1]) - 1e-6
+        return same >= self.threshold - 1.0 / np.sqrt(self.sigs.width) - 1e-6
 
     def _signature(self, row: int) -> np.ndarray:
         """A long side's stored signature; a short side's is made from its set when it meets a
         long one (rare: only candidate pairs are compared)."""
         slot = int(self.slots[row])
         if slot >= 0:
-            return self.sigs[slot]
+            return self.sigs.take(np.array([slot]))[0]
         grams = self._exact(row)
         if grams is None or not len(grams):
-            return np.full(self.sigs.shape[1], -1, dtype=np.int64)  # matches no signature value
+            return np.full(self.sigs.width, -1, dtype=np.int64)  # matches no signature value
         bounds = np.array([0, len(grams)], dtype=np.uint64)
-        return signatures(grams, bounds, self.sigs.shape[1], self.params_seed)[0]
+        return signatures(grams, bounds, self.sigs.width, self.params_seed)[0]
 
 
 @dataclass
