@@ -129,3 +129,25 @@ def test_a_warm_row_cache_follows_the_run_s_other_inputs(tmp_path: Path):
     cold = ftqa.check(train, reference=references, cache=False, select=["train_test_leakage"])
     assert [f.rule for f in cold.findings].count("reference-contamination") == 2
     assert_same(warm, cold)
+
+
+def test_damaged_row_cache_entries_are_misses_not_crashes(tmp_path: Path):
+    import sqlite3
+
+    data = DATA / "train_test_leakage" / "train.jsonl"
+    folder = tmp_path / "cache"
+    cold = ftqa.check(data, cache=folder, executor="local")
+    with sqlite3.connect(folder / "rows.sqlite3") as db:
+        keys = [key for (key,) in db.execute("SELECT key FROM rows ORDER BY key")]
+        damaged = [
+            b"",
+            b"\xff\xff\xff\x7f" + b"x" * 40,  # claims a 2 GB value
+            b"\x10\x00\x00\x00" + b"\x00" * 3,  # truncated
+        ]
+        for index, key in enumerate(keys):
+            db.execute(
+                "UPDATE rows SET value = ? WHERE key = ?", (damaged[index % len(damaged)], key)
+            )
+    warm = ftqa.check(data, cache=folder, executor="local")
+    assert warm.stats["engine"]["cache"]["hits"] == 0
+    assert_same(warm, cold)
