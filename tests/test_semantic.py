@@ -468,3 +468,21 @@ def test_without_the_extra_the_shipped_static_model_finds_paraphrases(tmp_path, 
     assert INSTALL_COMMAND in stats["rescoring"]
     assert stats["static"]["model"].startswith("m2v-")
     assert engine.static().model.path == PACKAGED_DIR
+
+
+def test_embedding_cache_compaction_merges_only_small_shards(tmp_path):
+    """Merging every shard would load the whole cache at once: only the smallest shards, up to
+    the compaction budget, are merged; the large ones stay as they are and are still found."""
+    rng = np.random.default_rng(3)
+    cache = EmbeddingCache(tmp_path, dim=16, compact_bytes=16 * 2 * 40)
+    stored = []
+    for shard in range(MAX_SHARDS + 1):
+        size = 200 if shard % 2 else 5  # 6,400 or 160 bytes of float16 vectors
+        keys = text_keys([f"shard {shard} text {i}" for i in range(size)])
+        cache.store(keys, rng.standard_normal((size, 16)).astype(np.float32))
+        stored.append(keys)
+    large = [p for p in tmp_path.glob("*.vecs.npy") if p.stat().st_size > 6000]
+    assert len(large) == (MAX_SHARDS + 1) // 2  # never merged
+    assert len(list(tmp_path.glob("*.keys.npy"))) <= MAX_SHARDS
+    found, _ = EmbeddingCache(tmp_path, dim=16).lookup(np.concatenate(stored))
+    assert found.all()

@@ -2,10 +2,11 @@
 texts it has not seen.
 
 Layout: `<cache root>/embeddings/<model id>/<shard>.keys.npy` (sorted uint64 text keys) and
-`<shard>.vecs.npy` (float16 vectors, one row per key). A run that embedded new texts writes one
-new shard (vectors first, keys last, each through a temporary file and an atomic rename, so a
-reader never sees half a shard); when there are more than `MAX_SHARDS` shards they are merged
-into one under a lock. Concurrent runs are safe: shard names are unique and readers skip shards
+`<shard>.vecs.npy` (float16 vectors, one row per key). A run that embedded new texts writes a
+shard per 65,536 new vectors (vectors first, keys last, each through a temporary file and an
+atomic rename, so a reader never sees half a shard); when there are more than `MAX_SHARDS`
+shards the smallest ones, up to `COMPACT_BYTES` of vectors, are merged into one under a lock
+(large shards stay as they are: merging them would load the cache into memory). Concurrent runs are safe: shard names are unique and readers skip shards
 that disappear under them. Keys are 64-bit BLAKE2b digests of the UTF-8 text (stable across
 processes); float16 keeps 3 significant digits of each component, far finer than any threshold.
 """
@@ -22,6 +23,7 @@ from pathlib import Path
 import numpy as np
 
 MAX_SHARDS = 24
+COMPACT_BYTES = 128 << 20
 KEY_PERSON = b"ftqa-embed"
 
 
@@ -43,11 +45,13 @@ class EmbeddingCache:
     memory-mapped keys: its cost follows the keys asked for, not the size of the cache (which
     grows with every dataset the user has checked)."""
 
-    def __init__(self, directory: Path | None, dim: int) -> None:
+    def __init__(
+        self, directory: Path | None, dim: int, compact_bytes: int = COMPACT_BYTES
+    ) -> None:
         self.directory = directory
         self.dim = dim
+        self.compact_bytes = compact_bytes
         self._shards: list[tuple[Path, np.ndarray]] | None = None  # (keys path, sorted keys)
-        self._vectors: dict[int, np.ndarray | None] = {}
         self.hits = 0
         self.misses = 0
 
@@ -67,17 +71,16 @@ class EmbeddingCache:
         return self._shards
 
     def _shard_vectors(self, index: int) -> np.ndarray | None:
-        if index not in self._vectors:
-            path, keys = self._shard_keys()[index]
-            vec_path = path.with_name(path.name[: -len(".keys.npy")] + ".vecs.npy")
-            try:
-                vectors: np.ndarray | None = np.load(vec_path, mmap_mode="r")
-            except (OSError, ValueError):
-                vectors = None
-            if vectors is not None and vectors.shape != (len(keys), self.dim):
-                vectors = None
-            self._vectors[index] = vectors
-        return self._vectors[index]
+        """The shard's vectors, memory-mapped for one lookup: a mapping kept for the run would
+        count every page a long run touches as resident (a gigabyte for a large cache)."""
+        path, keys = self._shard_keys()[index]
+        try:
+            vectors: np.ndarray | None = np.load(_vectors_path(path), mmap_mode="r")
+        except (OSError, ValueError):
+            return None
+        if vectors is not None and vectors.shape != (len(keys), self.dim):
+            return None
+        return vectors
 
     def lookup(self, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """`(found mask, vectors float32 (found rows only, in order))`."""
@@ -97,6 +100,7 @@ class EmbeddingCache:
             if vectors is None:
                 continue
             rows[wanted[hit]] = np.asarray(vectors[places[hit]], dtype=np.float32)
+            del vectors  # unmapped now
             found[wanted[hit]] = True
             wanted = wanted[~hit]
         hits = int(found.sum())
@@ -120,21 +124,24 @@ class EmbeddingCache:
             return  # a read-only or full cache only costs speed
 
     def _compact(self) -> None:
+        """Past `MAX_SHARDS` shards, merge the smallest ones, up to `COMPACT_BYTES` of vectors
+        in all: merging everything would load the whole cache (a gigabyte after a few large
+        datasets) into memory at once."""
         assert self.directory is not None
-        shards = sorted(self.directory.glob("*.keys.npy"))
-        if len(shards) <= MAX_SHARDS:
+        if len(list(self.directory.glob("*.keys.npy"))) <= MAX_SHARDS:
             return
         with _lock(self.directory / ".lock") as locked:
             if not locked:
                 return
-            shards = sorted(self.directory.glob("*.keys.npy"))
+            shards = _smallest(sorted(self.directory.glob("*.keys.npy")), self.compact_bytes)
+            if len(shards) < 2:
+                return
             keys: list[np.ndarray] = []
             vectors: list[np.ndarray] = []
             for path in shards:
-                vec_path = path.with_name(path.name[: -len(".keys.npy")] + ".vecs.npy")
                 try:
                     shard_keys = np.load(path)
-                    shard_vectors = np.load(vec_path)
+                    shard_vectors = np.load(_vectors_path(path))
                 except (OSError, ValueError):
                     continue
                 if shard_vectors.shape != (len(shard_keys), self.dim):
@@ -152,7 +159,26 @@ class EmbeddingCache:
                 with contextlib.suppress(OSError):
                     path.unlink()
                 with contextlib.suppress(OSError):
-                    path.with_name(path.name[: -len(".keys.npy")] + ".vecs.npy").unlink()
+                    _vectors_path(path).unlink()
+
+
+def _vectors_path(keys_path: Path) -> Path:
+    return keys_path.with_name(keys_path.name[: -len(".keys.npy")] + ".vecs.npy")
+
+
+def _smallest(shards: list[Path], budget: int) -> list[Path]:
+    """The smallest shards (by vector bytes) whose sizes add up to at most `budget`."""
+    sized = []
+    for path in shards:
+        with contextlib.suppress(OSError):
+            sized.append((_vectors_path(path).stat().st_size, path.name, path))
+    chosen, total = [], 0
+    for size, _, path in sorted(sized):
+        if total + size > budget:
+            break
+        chosen.append(path)
+        total += size
+    return chosen
 
 
 def _atomic_save(path: Path, array: np.ndarray) -> None:
