@@ -7,6 +7,7 @@ public datasets in `shared/data` when present, and every hostile-input fixture.
 
 from __future__ import annotations
 
+import itertools
 import json
 from pathlib import Path
 from typing import Any
@@ -151,3 +152,22 @@ def test_damaged_row_cache_entries_are_misses_not_crashes(tmp_path: Path):
     warm = ftqa.check(data, cache=folder, executor="local")
     assert warm.stats["engine"]["cache"]["hits"] == 0
     assert_same(warm, cold)
+
+
+def test_short_rows_are_cut_into_chunks_of_a_bounded_number_of_rows(tmp_path: Path):
+    from ftqa.load.chunks import plan_ranges
+
+    path = tmp_path / "tiny.jsonl"
+    path.write_text("".join(f'{{"text": "q{i}"}}\n' for i in range(50_000)), "utf-8")
+    _, size, ranges = plan_ranges(str(path), 8 << 20, max_lines=1000)
+    lines = [
+        (ranges[i + 1].first_line if i + 1 < len(ranges) else 50_000) - part.first_line
+        for i, part in enumerate(ranges)
+    ]
+    assert all(800 <= count <= 1200 for count in lines[:-1]), lines
+    assert sum(lines) == 50_000
+    assert ranges[0].start == 0
+    assert ranges[-1].end == size
+    assert all(a.end == b.start for a, b in itertools.pairwise(ranges))
+    _, _, whole = plan_ranges(str(path), 8 << 20)
+    assert len(whole) == 1  # without the row bound: one 1 MB range

@@ -26,6 +26,9 @@ from ftqa.load.source import GZIP_MAGIC, is_url
 
 CHUNK_BYTES = 8 << 20
 MIN_CHUNK_BYTES = 256 << 10
+# A chunk's results wait in the worker, then in the main process (a window of chunks): short
+# rows (a few dozen bytes each) would put a hundred thousand rows' results in each chunk.
+MAX_CHUNK_ROWS = 16384
 
 
 @dataclass
@@ -82,7 +85,7 @@ class ProcessExecutor:
                 first = len(jobs)
                 sha256 = None
                 if chunkable(source):
-                    sha256, _, ranges = plan_ranges(source.path, chunk)
+                    sha256, _, ranges = plan_ranges(source.path, chunk, MAX_CHUNK_ROWS)
                     jobs.extend(Job(split, source.path, source.limits, part) for part in ranges)
                 else:
                     jobs.append(Job(split, source.path, source.limits))

@@ -27,8 +27,12 @@ class ByteRange:
     first_line: int  # lines before `start`
 
 
-def plan_ranges(path: str, chunk_bytes: int) -> tuple[str, int, list[ByteRange]]:
-    """The file's sha256, its size, and its ranges of about `chunk_bytes`, cut after newlines."""
+def plan_ranges(
+    path: str, chunk_bytes: int, max_lines: int | None = None
+) -> tuple[str, int, list[ByteRange]]:
+    """The file's sha256, its size, and its ranges of about `chunk_bytes`, cut after newlines;
+    with `max_lines`, ranges are made smaller for short lines, so that a range holds about that
+    many lines at most (judged from the file's first block)."""
     digest = hashlib.sha256()
     cuts: list[tuple[int, int]] = [(0, 0)]  # (offset, lines before it)
     target = chunk_bytes
@@ -36,6 +40,10 @@ def plan_ranges(path: str, chunk_bytes: int) -> tuple[str, int, list[ByteRange]]
     try:
         with open_binary(path) as file:
             while block := file.read(BLOCK):
+                if offset == 0 and max_lines:
+                    per_line = len(block) / max(1, block.count(b"\n"))
+                    chunk_bytes = max(1, min(chunk_bytes, int(per_line * max_lines)))
+                    target = chunk_bytes
                 digest.update(block)
                 end = offset + len(block)
                 search = 0

@@ -2,13 +2,14 @@
 texts it has not seen.
 
 Layout: `<cache root>/embeddings/<model id>/<shard>.keys.npy` (sorted uint64 text keys) and
-`<shard>.vecs.npy` (float16 vectors, one row per key). A run that embedded new texts writes a
-shard per 65,536 new vectors (vectors first, keys last, each through a temporary file and an
-atomic rename, so a reader never sees half a shard); when there are more than `MAX_SHARDS`
-shards the smallest ones, up to `COMPACT_BYTES` of vectors, are merged into one under a lock
-(large shards stay as they are: merging them would load the cache into memory). Concurrent runs are safe: shard names are unique and readers skip shards
-that disappear under them. Keys are 64-bit BLAKE2b digests of the UTF-8 text (stable across
-processes); float16 keeps 3 significant digits of each component, far finer than any threshold.
+`<shard>.vecs.npy` (float16 vectors, one row per key). A run that embedded new texts writes a shard
+per 65,536 new vectors (vectors first, keys last, each through a temporary file and an atomic
+rename, so a reader never sees half a shard); when there are more than `MAX_SHARDS` shards the
+smallest ones, up to `COMPACT_BYTES` of vectors, are merged into one under a lock (large shards
+stay as they are: merging them would load the cache into memory). Concurrent runs are safe: shard
+names are unique and readers skip shards that disappear under them. Keys are 64-bit BLAKE2b digests
+of the UTF-8 text (stable across processes); float16 keeps 3 significant digits of each component,
+far finer than any threshold.
 """
 
 from __future__ import annotations
