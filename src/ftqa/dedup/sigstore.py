@@ -101,9 +101,8 @@ class SignatureStore:
             return matrix[rows]
         self._flush()
         if len(wanted) * PREAD_SHARE < len(self):
-            fd = self._file.fileno()  # type: ignore[union-attr]
             size = self.row_bytes
-            data = b"".join(os.pread(fd, size, int(row) * size) for row in wanted.tolist())
+            data = b"".join(self._read_at(int(row) * size, size) for row in wanted.tolist())
             found = np.frombuffer(data, dtype=SIGNATURE_DTYPE).reshape(-1, self.width)
         else:
             found = np.empty((len(wanted), self.width), dtype=SIGNATURE_DTYPE)
@@ -111,6 +110,13 @@ class SignatureStore:
                 lo, hi = np.searchsorted(wanted, [first, first + len(block)])
                 found[lo:hi] = block[wanted[lo:hi] - first]
         return found[inverse.ravel()]
+
+    def _read_at(self, offset: int, size: int) -> bytes:
+        assert self._file is not None
+        if hasattr(os, "pread"):  # not on Windows
+            return os.pread(self._file.fileno(), size, offset)
+        self._file.seek(offset)
+        return self._file.read(size)
 
     def close(self) -> None:
         if self._file is not None:
