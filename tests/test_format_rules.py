@@ -34,11 +34,11 @@ import jsonschema
 import pytest
 
 import ftqa
+from fixture_dirs import data_files, load_expected
 from ftqa.load import Limits
 from ftqa.registry import checkers
 
 FIXTURES = Path(__file__).resolve().parent / "data" / "format"
-EXTENSIONS = (".jsonl.gz", ".jsonl", ".json", ".csv", ".tsv", ".parquet")
 FINDING_KEYS = {"rule", "line", "row", "field"}
 CLI_OPTIONS = ("--format", "json", "--select", "format")
 CASE_KEYS = {"exit", "findings", "also", "absent", "limits", "xfail"}
@@ -52,26 +52,11 @@ def _rule_dirs() -> list[Path]:
     return sorted(path for path in FIXTURES.iterdir() if path.is_dir())
 
 
-def _data_files(directory: Path) -> dict[str, Path]:
-    files = {}
-    for path in sorted(directory.iterdir()):
-        if path.name == "expected.json":
-            continue
-        if not path.name.endswith(EXTENSIONS):
-            raise AssertionError(f"{path}: unexpected fixture file type")
-        files[path.name.split(".", 1)[0]] = path
-    return files
-
-
-def _expected(directory: Path) -> dict[str, Any]:
-    return json.loads((directory / "expected.json").read_text(encoding="utf-8"))
-
-
 def _cases() -> list[Any]:
     params = []
     for directory in _rule_dirs():
-        expected = _expected(directory)
-        for name, path in _data_files(directory).items():
+        expected = load_expected(directory)
+        for name, path in data_files(directory).items():
             case = expected.get(name)
             marks = []
             if isinstance(case, dict) and case.get("xfail"):
@@ -148,7 +133,7 @@ def _check_fires(rule: str, case: dict[str, Any], findings: list[dict[str, Any]]
 
 @pytest.mark.parametrize(("rule", "name", "path"), _cases())
 def test_fixture(rule: str, name: str, path: Path) -> None:
-    expected = _expected(FIXTURES / rule)
+    expected = load_expected(FIXTURES / rule)
     case = expected[name]
     limits = case.get("limits", expected.get("limits"))
     exit_code, report = _run(path, limits)
@@ -172,8 +157,8 @@ def test_every_format_rule_has_fixtures() -> None:
 @pytest.mark.parametrize("directory", _rule_dirs(), ids=lambda path: path.name)
 def test_expected_json_is_well_formed(directory: Path) -> None:
     rules = _format_rules()
-    expected = _expected(directory)
-    files = _data_files(directory)
+    expected = load_expected(directory)
+    files = data_files(directory)
     assert {"fires", "near-miss"} <= set(files), "each rule needs fires.* and near-miss.*"
     assert set(expected) - {"limits"} == set(files), "expected.json and the data files differ"
     for name, case in expected.items():

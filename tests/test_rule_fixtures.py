@@ -41,11 +41,11 @@ from typing import Any
 import pytest
 
 import ftqa
+from fixture_dirs import data_files, load_expected
 from ftqa.registry import checkers
 from ftqa.semantic import INSTALL_COMMAND, unavailable_reason
 
 FIXTURES = Path(__file__).resolve().parent / "data" / "rules"
-EXTENSIONS = (".jsonl.gz", ".jsonl", ".json", ".csv", ".tsv", ".parquet")
 COMPANIONS = ("validation", "reference")
 TOP_KEYS = {"config", "model", "requires", *COMPANIONS}
 CASE_KEYS = {"findings", "count", "absent", "config", "model", "requires", *COMPANIONS}
@@ -74,27 +74,12 @@ def _rule_dirs() -> list[Path]:
     )
 
 
-def _data_files(directory: Path) -> dict[str, Path]:
-    files = {}
-    for path in sorted(directory.iterdir()):
-        if path.name == "expected.json" or path.is_dir():  # a directory is a model folder
-            continue
-        if not path.name.endswith(EXTENSIONS):
-            raise AssertionError(f"{path}: unexpected fixture file type")
-        files[path.name.split(".", 1)[0]] = path
-    return files
-
-
 def _cases(directory: Path) -> dict[str, Path]:
     return {
         name: path
-        for name, path in _data_files(directory).items()
+        for name, path in data_files(directory).items()
         if not name.startswith(COMPANIONS)
     }
-
-
-def _expected(directory: Path) -> dict[str, Any]:
-    return json.loads((directory / "expected.json").read_text(encoding="utf-8"))
 
 
 def _params() -> list[Any]:
@@ -113,7 +98,7 @@ def _show(findings: list[dict[str, Any]]) -> str:
 
 
 def _run(directory: Path, path: Path, case: dict[str, Any]) -> dict[str, Any]:
-    expected = _expected(directory)
+    expected = load_expected(directory)
     config = {**expected.get("config", {}), **case.get("config", {})}
     companions = {}
     for key in COMPANIONS:
@@ -138,7 +123,7 @@ def _run(directory: Path, path: Path, case: dict[str, Any]) -> dict[str, Any]:
 @pytest.mark.parametrize(("directory", "name", "path"), _params())
 def test_fixture(directory: Path, name: str, path: Path) -> None:
     rule = directory.name
-    expected = _expected(directory)
+    expected = load_expected(directory)
     case = expected[name]
     for extra in [*expected.get("requires", []), *case.get("requires", [])]:
         if EXTRAS[extra]() is not None:
@@ -170,7 +155,7 @@ def test_every_rule_has_fixtures() -> None:
 )
 def test_expected_json_is_well_formed(directory: Path) -> None:
     rules = _rules()[directory.parent.name]
-    expected = _expected(directory)
+    expected = load_expected(directory)
     cases = _cases(directory)
     assert {"fires", "near-miss"} <= set(cases), "each rule needs fires.* and near-miss.*"
     assert set(expected) - TOP_KEYS == set(cases), "expected.json and the data files differ"
