@@ -167,24 +167,19 @@ def balance_refusals() -> None:
         "refusal-heavy/near-miss.jsonl",
         [refused(n) if every(n, 10, (2, 7)) else english(n) for n in range(ROWS)],
     )
-    write(
-        "refusal-heavy/near-miss-apologies.jsonl",
-        [
-            chat(f"Where is invoice {n}?", APOLOGY.format(n=n))
-            if every(n, 10, (2, 5, 8))
-            else english(n)
-            for n in range(ROWS)
-        ],
-    )
-    write(
-        "refusal-heavy/near-miss-late-caveat.jsonl",
-        [
-            chat(f"How do I get a tax statement for account {n}?", LONG_ANSWER.format(n=n))
-            if every(n, 10, (2, 5, 8))
-            else english(n)
-            for n in range(ROWS)
-        ],
-    )
+    for name, question, answer in (
+        ("apologies", "Where is invoice {n}?", APOLOGY),
+        ("late-caveat", "How do I get a tax statement for account {n}?", LONG_ANSWER),
+    ):
+        write(
+            f"refusal-heavy/near-miss-{name}.jsonl",
+            [
+                chat(question.format(n=n), answer.format(n=n))
+                if every(n, 10, (2, 5, 8))
+                else english(n)
+                for n in range(ROWS)
+            ],
+        )
     write(
         "refusal-heavy/near-miss-rejected.jsonl",
         [
@@ -206,16 +201,10 @@ def balance_size() -> None:
 
 
 def main() -> None:
-    for directory in (
-        "label-imbalance",
-        "rare-class",
-        "dominant-system-prompt",
-        "dominant-category",
-        "dominant-language",
-        "refusal-heavy",
-        "small-dataset",
-    ):
-        (HERE / directory).mkdir(exist_ok=True)
+    from ftqa.registry import checkers  # the rule directories are the checker's rule slugs
+
+    for rule in checkers()["balance"].rules:
+        (HERE / rule.slug).mkdir(exist_ok=True)
     balance_labels()
     balance_prompts()
     balance_categories()
