@@ -24,6 +24,7 @@ from ftqa.spill import TextStore
 EXCERPT_BYTES = 96
 _FLAT = {ord("\n"): " ", ord("\r"): " ", ord("\t"): " "}
 SPLITS = {"train": 0, "validation": 1, "reference": 2}
+_NO_KEY = bytes(16)
 
 
 class Located(Protocol):
@@ -57,8 +58,9 @@ class RowLog:
         self.files: list[str] = []
         self._file_ids: dict[str, int] = {}
         self.file = array("i")
-        self.row = array("q")
-        self.line = array("q")
+        # 32-bit until a row or line number does not fit (four bytes a row per column saved)
+        self.row = array("i")
+        self.line = array("i")
         self.split = array("b")
         self._keep_excerpts = excerpts
         # On disk: a hundred bytes a row is a hundred megabytes at a million rows.
@@ -75,8 +77,17 @@ class RowLog:
             file_id = self._file_ids[where.file] = len(self.files)
             self.files.append(where.file)
         self.file.append(file_id)
-        self.row.append(where.row)
-        self.line.append(where.line if where.line is not None else -1)
+        try:
+            self.row.append(where.row)
+        except OverflowError:
+            self.row = array("q", self.row)
+            self.row.append(where.row)
+        line = where.line if where.line is not None else -1
+        try:
+            self.line.append(line)
+        except OverflowError:
+            self.line = array("q", self.line)
+            self.line.append(line)
         self.split.append(SPLITS.get(where.split, 0))
         if self._keep_excerpts:
             data = text.encode("utf-8", "replace")
@@ -104,21 +115,25 @@ class RowLog:
 
 
 class KeyIndex:
-    """Exact 128-bit keys per row; rows without a key (nothing to compare) stay alone."""
+    """Exact 128-bit keys per row; rows without a key (nothing to compare) stay alone.
+
+    The keys wait on disk (a `SignatureStore` of two uint64 per row) until the dataset-wide
+    step reads them back: several checkers keep a key index or two, and at five million rows
+    each would hold 80 MB for the whole pass."""
 
     def __init__(self) -> None:
-        self._keys = bytearray()
+        self._keys = SignatureStore(2, np.uint64)
         self._valid = bytearray()
 
     def __len__(self) -> int:
         return len(self._valid)
 
     def add(self, key: bytes | None) -> None:
-        self._keys += key if key is not None else bytes(16)
+        self._keys.append(key if key is not None else _NO_KEY)
         self._valid.append(key is not None)
 
     def keys(self) -> np.ndarray:
-        return np.frombuffer(bytes(self._keys), dtype=np.uint64).reshape(-1, 2)
+        return self._keys.all()
 
     def valid(self) -> np.ndarray:
         return np.frombuffer(bytes(self._valid), dtype=np.bool_)

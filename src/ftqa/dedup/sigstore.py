@@ -26,11 +26,13 @@ PREAD_SHARE = 64  # a set of rows under 1/64 of all rows is read row by row, els
 
 
 class SignatureStore:
-    """Fixed-width signatures, appended in row order, on disk."""
+    """Fixed-width signatures (or any fixed-width rows of `dtype`, such as 128-bit keys),
+    appended in row order, on disk."""
 
-    def __init__(self, width: int) -> None:
+    def __init__(self, width: int, dtype: type[np.generic] = SIGNATURE_DTYPE) -> None:
         self.width = width
-        self.row_bytes = width * np.dtype(SIGNATURE_DTYPE).itemsize
+        self.dtype = np.dtype(dtype)
+        self.row_bytes = width * self.dtype.itemsize
         self._file: IO[bytes] | None = None
         self._pending = bytearray()
         self._written = 0  # bytes in the file
@@ -67,7 +69,7 @@ class SignatureStore:
             return None
         if self._matrix is None:
             data = bytes(self._pending)
-            self._matrix = np.frombuffer(data, dtype=SIGNATURE_DTYPE).reshape(-1, self.width)
+            self._matrix = np.frombuffer(data, dtype=self.dtype).reshape(-1, self.width)
         return self._matrix
 
     def blocks(self, rows_per_block: int | None = None) -> Iterator[tuple[int, np.ndarray]]:
@@ -88,14 +90,22 @@ class SignatureStore:
         assert self._file is not None
         self._file.seek(first * self.row_bytes)
         data = self._file.read(rows * self.row_bytes)
-        return np.frombuffer(data, dtype=SIGNATURE_DTYPE).reshape(rows, self.width)
+        return np.frombuffer(data, dtype=self.dtype).reshape(rows, self.width)
+
+    def all(self) -> np.ndarray:
+        """Every row, `(rows, width)`, read into memory."""
+        matrix = self._in_memory()
+        if matrix is not None:
+            return matrix
+        self._flush()
+        return self._read(0, len(self))
 
     def take(self, rows: np.ndarray) -> np.ndarray:
         """The signatures of `rows` (any order, repeats allowed), `(len(rows), width)`."""
         rows = np.asarray(rows, dtype=np.int64)
         wanted, inverse = np.unique(rows, return_inverse=True)
         if len(wanted) == 0:
-            return np.zeros((0, self.width), dtype=SIGNATURE_DTYPE)
+            return np.zeros((0, self.width), dtype=self.dtype)
         matrix = self._in_memory()
         if matrix is not None:
             return matrix[rows]
@@ -103,9 +113,9 @@ class SignatureStore:
         if len(wanted) * PREAD_SHARE < len(self):
             size = self.row_bytes
             data = b"".join(self._read_at(int(row) * size, size) for row in wanted.tolist())
-            found = np.frombuffer(data, dtype=SIGNATURE_DTYPE).reshape(-1, self.width)
+            found = np.frombuffer(data, dtype=self.dtype).reshape(-1, self.width)
         else:
-            found = np.empty((len(wanted), self.width), dtype=SIGNATURE_DTYPE)
+            found = np.empty((len(wanted), self.width), dtype=self.dtype)
             for first, block in self.blocks():
                 lo, hi = np.searchsorted(wanted, [first, first + len(block)])
                 found[lo:hi] = block[wanted[lo:hi] - first]

@@ -17,6 +17,7 @@ from ftqa.engine.cache import RowCache, open_cache, pack, row_key, run_identity,
 from ftqa.engine.mapping import MappedRow, Mapper
 from ftqa.engine.plan import RunPlan
 from ftqa.records import Record
+from ftqa.rowresult import RowResult
 
 
 class CachedMapping:
@@ -31,21 +32,22 @@ class CachedMapping:
     def rows(self, mapper: Mapper, batch: list[Record], collect: bool) -> Iterator[MappedRow]:
         keys = [row_key(record, self.identity, self._variant(record)) for record in batch]
         found = self.cache.get_many(keys)
-        states = mapper.states
+        cached: list[list[tuple[int, RowResult]] | None] = []
         for record, key in zip(batch, keys, strict=True):
             data = found.get(key)
-            cached = unpack(data, record) if data is not None else None
-            if cached is not None:
-                self.cache.hits += 1
-                yield mapper.record(record, collect, cached)
-                continue
-            self.cache.misses += 1
-            mapped = mapper.record(record, collect)
-            if not any(states[index].error for index in self.pure):
-                value = pack(record, [pair for pair in mapped.results if pair[0] in self.pure])
+            cached.append(unpack(data, record) if data is not None else None)
+        hits = sum(entry is not None for entry in cached)
+        self.cache.hits += hits
+        self.cache.misses += len(batch) - hits
+        mapped = mapper.batch(batch, collect, cached)
+        states = mapper.states
+        failed = any(states[index].error for index in self.pure)
+        for record, key, entry, row in zip(batch, keys, cached, mapped, strict=True):
+            if entry is None and not failed:
+                value = pack(record, [pair for pair in row.results if pair[0] in self.pure])
                 if value is not None:
                     self.cache.put(key, value)
-            yield mapped
+            yield row
         self.cache.flush()
 
     def _variant(self, record: Record) -> list[Any] | None:

@@ -77,66 +77,153 @@ class Mapper:
     run_context: RunContext | None = None
     cache: CachedMapping | None = None
     cached_checkers: frozenset[int] = frozenset()  # indices whose results the cache holds
+    batched: list[int] = field(default_factory=list)  # indices of checkers with `map_many`
 
     @classmethod
     def build(cls, plan: RunPlan, timer: CallTimer, checkers: list[Checker]) -> Mapper:
         states = [CheckerState(c, frozenset(type(c).needs)) for c in checkers]
         settings = plan.settings
         normalizer = Normalizer(settings.read_options, settings.forced_format)
-        return cls(plan, timer, states, normalizer, plan.run_context())
+        batched = [
+            index
+            for index, checker in enumerate(checkers)
+            if type(checker).map_many is not Checker.map_many
+        ]
+        return cls(plan, timer, states, normalizer, plan.run_context(), batched=batched)
 
     def records(self, records: Iterator[Record], split: str) -> Iterator[MappedRow]:
-        """Map every record, in order (through the row cache when there is one)."""
+        """Map every record, in order (through the row cache when there is one), a batch at a
+        time."""
         collect = self.plan.collect_examples and split != "reference"
         normalize = self.normalizer.normalize  # type: ignore[union-attr]
-        if self.cache is None:
-            for record in records:
-                record.split = split
-                normalize(record)
-                yield self.record(record, collect)
-            return
         for batch in batched(records, CACHE_BATCH):
             for record in batch:
                 record.split = split
                 normalize(record)
-            yield from self.cache.rows(self, batch, collect)
+            if self.cache is None:
+                yield from self.batch(batch, collect)
+            else:
+                yield from self.cache.rows(self, batch, collect)
 
-    def record(
+    def _map_one(self, state: CheckerState, record: Record, provided: Provided) -> RowResult | None:
+        checker = state.checker
+        timer = self.timer
+        started = timer.since = time.perf_counter()
+        try:
+            result = checker.map(record, provided.allow(state.needs))
+            if self.plan.with_fixes and result is not None and result.findings:
+                result = with_row_fixes(checker, record, result)
+            timer.since = None
+        except BaseException as error:  # a faulty checker must not stop the others
+            timer.since = None
+            if not is_crash(error):
+                raise
+            state.error = failure(error)
+            state.error_row = record.row
+            result = None
+        state.seconds += time.perf_counter() - started
+        return result
+
+    def batch(
         self,
-        record: Record,
+        records: list[Record],
         collect: bool,
-        cached: list[tuple[int, RowResult]] | None = None,
-    ) -> MappedRow:
-        """Map one normalized record; checkers whose results are in `cached` are not called."""
+        cached: list[list[tuple[int, RowResult]] | None] | None = None,
+    ) -> list[MappedRow]:
+        """Map normalized records; `cached[i]`, when not None, holds row i's results of the
+        cached checkers, which are not called for it. Checkers that map a batch at once
+        (`map_many`) go first, then every row goes to the others."""
         assert self.run_context is not None
-        readable = record.readable and record.row >= 0
-        reference = record.split == "reference"
-        provided = Provided(record, self.run_context)
-        results: list[tuple[int, RowResult]] = []
+        provided = [Provided(record, self.run_context) for record in records]
+        ready = self._map_many(records, provided, cached) if self.batched else {}
+        return [
+            self.record(
+                record,
+                collect,
+                cached[row] if cached is not None else None,
+                provided[row],
+                {index: results.get(row) for index, results in ready.items()},
+            )
+            for row, record in enumerate(records)
+        ]
+
+    def _map_many(
+        self,
+        records: list[Record],
+        provided: list[Provided],
+        cached: list[list[tuple[int, RowResult]] | None] | None,
+    ) -> dict[int, dict[int, RowResult | None]]:
+        ready: dict[int, dict[int, RowResult | None]] = {}
         clock = time.perf_counter
         timer = self.timer
-        fixes = self.plan.with_fixes
-        skip = self.cached_checkers if cached is not None else ()
-        if cached:
-            results.extend(cached)
-        for index, state in enumerate(self.states):
-            checker = state.checker
-            if index in skip or not _wants(state, readable, reference):
+        for index in self.batched:
+            state = self.states[index]
+            rows = [
+                row
+                for row, record in enumerate(records)
+                if not (
+                    cached is not None and cached[row] is not None and index in self.cached_checkers
+                )
+                and _wants(state, record.readable and record.row >= 0, record.split == "reference")
+            ]
+            if not rows:
                 continue
-            started = timer.since = clock()
+            checker = state.checker
+            started = clock()
+            # The time limit is per row: a batch of n rows may take n times as long.
+            timer.since = started + (len(rows) - 1) * (timer.seconds or 0.0)
             try:
-                result = checker.map(record, provided.allow(state.needs))
-                if fixes and result is not None and result.findings:
-                    result = with_row_fixes(checker, record, result)
+                results = checker.map_many(
+                    [records[row] for row in rows],
+                    [provided[row].allow(state.needs) for row in rows],
+                )
+                if len(results) != len(rows):
+                    raise ValueError(f"map_many gave {len(results)} results for {len(rows)} rows")
+                if self.plan.with_fixes:
+                    results = [
+                        with_row_fixes(checker, records[row], result)
+                        if result is not None and result.findings
+                        else result
+                        for row, result in zip(rows, results, strict=True)
+                    ]
                 timer.since = None
             except BaseException as error:  # a faulty checker must not stop the others
                 timer.since = None
                 if not is_crash(error):
                     raise
                 state.error = failure(error)
-                state.error_row = record.row
-                result = None
+                state.error_row = records[rows[0]].row
+                results = [None] * len(rows)
             state.seconds += clock() - started
+            ready[index] = dict(zip(rows, results, strict=True))
+        return ready
+
+    def record(
+        self,
+        record: Record,
+        collect: bool,
+        cached: list[tuple[int, RowResult]] | None = None,
+        provided: Provided | None = None,
+        ready: dict[int, RowResult | None] | None = None,
+    ) -> MappedRow:
+        """Map one normalized record; checkers whose results are in `cached` are not called,
+        nor those whose result is `ready` (mapped with the row's batch)."""
+        assert self.run_context is not None
+        readable = record.readable and record.row >= 0
+        reference = record.split == "reference"
+        if provided is None:
+            provided = Provided(record, self.run_context)
+        results: list[tuple[int, RowResult]] = []
+        skip = self.cached_checkers if cached is not None else ()
+        if cached:
+            results.extend(cached)
+        for index, state in enumerate(self.states):
+            if index in skip or not _wants(state, readable, reference):
+                continue
+            if ready is not None and index in ready:
+                result = ready[index]
+            else:
+                result = self._map_one(state, record, provided)
             if result is not None and not result.empty:
                 results.append((index, result))
         if cached:
@@ -164,4 +251,13 @@ def count_formats(rows: list[MappedRow]) -> Counter[str]:
 
 
 # The engine's own code between checker calls, where a timeout must never be raised.
-BOOKKEEPING = frozenset({Mapper.record.__code__, Mapper.records.__code__, batched.__code__})
+BOOKKEEPING = frozenset(
+    {
+        Mapper.record.__code__,
+        Mapper.records.__code__,
+        Mapper.batch.__code__,
+        Mapper._map_many.__code__,
+        Mapper._map_one.__code__,
+        batched.__code__,
+    }
+)

@@ -1,34 +1,26 @@
-"""The `near_duplicates` checker: clusters of rows that are almost the same example.
-
-Each row's scope (the whole example without system messages by default) is normalized (NFKC, case
-folding) and cut into word n-grams (bigrams by default); a 128-permutation MinHash signature of that
-set is kept per row (512 bytes; no text). At the end, LSH banding (bands x rows derived from the
-threshold) proposes candidate pairs, each candidate is verified on its estimated Jaccard similarity,
-and clusters form around representatives (`ftqa.dedup.representatives`): a row joins the earliest-
-best kept row it is similar to AND answers the same as, never a chain of pairs, so every member is
-within the threshold of the kept row, and removing the others removes only rows that say what it
-says. The prompt and the answer must each agree too: equal after normalization, or the same numbers
-and yes/no with that side's own word n-gram similarity at the threshold; a different label, number
-or yes/no never agrees, nor does another short question that shares a long answer. Clusters whose
-rows are all exact copies of one another are left to the `duplicates` checker. Training and
-validation rows are clustered separately.
-"""
+"""The `near_duplicates` checker class: per-row features (`map`, `map_many`), their fold (`reduce`)
+and the clusters (`finish`)."""
 
 from __future__ import annotations
 
-import hashlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import numpy as np
 from pydantic import Field
 
 from ftqa.checker import Checker, Drop, Edit, Options, Rule
+from ftqa.checks.near_duplicates.rows import (
+    EXACT_NORMALIZATION,
+    TEXT_NORMALIZATION,
+    PreparedRow,
+    plain_text_sides,
+    shingles,
+)
 from ftqa.dedup import (
     ENGINE,
     KeyIndex,
     MinHashParams,
-    Normalization,
     RowLog,
     Scope,
     SignatureIndex,
@@ -38,7 +30,6 @@ from ftqa.dedup.findings import by_file, group_location, listing, place
 from ftqa.dedup.minhash import row_signatures
 from ftqa.dedup.representatives import representative_clusters
 from ftqa.dedup.scope import shown_part
-from ftqa.dedup.shingles import shingle_hashes
 from ftqa.dedup.sides import SideIndex, Sides, side_features
 from ftqa.finding import Finding, Severity
 from ftqa.outbound import outbound, prefix_excerpt
@@ -48,13 +39,10 @@ from ftqa.providers.excerpt import EXCERPT
 from ftqa.records import Record
 from ftqa.rowresult import RowKey, RowResult
 
-TEXT_NORMALIZATION = Normalization(nfkc=True, casefold=True, whitespace=False)
-EXACT_NORMALIZATION = Normalization()  # the duplicates checker's defaults
 GRAM_NAMES = {1: "word", 2: "word-bigram", 3: "word-trigram"}
 # Each side is compared only to tell a reworded side from a different one: a shorter signature
 # (estimate within about ±0.06) is enough and halves the extra cost.
 SIDE_PERMUTATIONS = 64
-NO_SHINGLES = np.zeros(0, dtype=np.uint64)
 SEMANTIC_CHARS = 2000  # of each row's text, embedded for `semantic-duplicate`
 
 
@@ -135,13 +123,56 @@ class NearDuplicatesChecker(Checker):
         """Features: the row's excerpt, its MinHash signature (bytes), its exact example key,
         its prompt and answer sides (`SideFeature`), and its text for embeddings when
         `semantic` is on (masked like any text that leaves the row)."""
-        if record.split not in ("train", "validation"):
-            return None
+        return self.map_many([record], [provided])[0]
+
+    def map_many(
+        self, records: Sequence[Record], provided: Sequence[Provided]
+    ) -> list[RowResult | None]:
+        """`map` of a batch: the rows' texts are shingled and signed in one call each, which
+        for short rows is most of the cost."""
+        options = self.options
+        out: list[RowResult | None] = [None] * len(records)
+        rows: list[tuple[int, PreparedRow]] = []
+        texts: list[str] = []
+        for position, (record, row) in enumerate(zip(records, provided, strict=True)):
+            if record.split not in ("train", "validation"):
+                continue
+            prepared = self._row(record, row)
+            rows.append((position, prepared))
+            texts += (prepared.text, prepared.prompt[1], prepared.answer[1])
+        if not rows:
+            return out
+        grams = shingles(texts, options.ngram)
+        signatures = row_signatures(grams[0::3], options.num_perm, options.seed)
+        sides = side_features(
+            [
+                side
+                for number, (_, prepared) in enumerate(rows)
+                for side in (
+                    (*prepared.prompt, grams[3 * number + 1]),
+                    (*prepared.answer, grams[3 * number + 2]),
+                )
+            ],
+            self._side_params,
+        )
+        for number, (position, prepared) in enumerate(rows):
+            features = (
+                prepared.excerpt,
+                signatures[number],
+                prepared.example_key,
+                sides[2 * number],
+                sides[2 * number + 1],
+                prepared.semantic,
+            )
+            out[position] = RowResult(features=features)
+        return out
+
+    def _row(self, record: Record, provided: Provided) -> PreparedRow:
         options = self.options
         system = options.include_system
         text = provided(SCOPE_TEXT, options.scope, TEXT_NORMALIZATION, system)
         parts = provided(SCOPE_PARTS, options.scope, system)
-        sides = _plain_text_sides(record, provided) or (
+        sides = plain_text_sides(record, provided) or (
             (
                 provided(SCOPE_KEY, "prompt", EXACT_NORMALIZATION, system),
                 provided(SCOPE_TEXT, "prompt", TEXT_NORMALIZATION, system),
@@ -151,26 +182,19 @@ class NearDuplicatesChecker(Checker):
                 provided(SCOPE_TEXT, "response", TEXT_NORMALIZATION, True),
             ),
         )
-        (prompt_key, prompt), (answer_key, answer) = sides
-        grams = _shingles([text, prompt, answer], options.ngram)
-        signature = row_signatures(grams[:1], options.num_perm, options.seed)[0]
-        prompt_side, answer_side = side_features(
-            [(prompt_key, prompt, grams[1]), (answer_key, answer, grams[2])], self._side_params
-        )
         semantic = None
         if options.semantic:
             written = "\n".join(part for _, part in parts)
             cut = written[:SEMANTIC_CHARS]
             semantic = prefix_excerpt(cut) if len(cut) < len(written) else outbound(cut)
-        features = (
+        return PreparedRow(
+            text,
+            sides[0],
+            sides[1],
             provided(EXCERPT, shown_part(parts)),
-            signature,
             provided(SCOPE_KEY, "example", EXACT_NORMALIZATION, True),
-            prompt_side,
-            answer_side,
             semantic,
         )
-        return RowResult(features=features)
 
     def reduce(self, key: RowKey, features: Any) -> None:
         excerpt, signature, exact, prompt_side, answer_side, semantic = features
@@ -331,30 +355,3 @@ class NearDuplicatesChecker(Checker):
         kept = finding.lines[0] if finding.lines else None
         where = f"line {kept}" if kept is not None else f"row {rows[0]}"
         return Drop(f"near duplicate of {where}")
-
-
-def _shingles(texts: list[str], ngram: int) -> list[np.ndarray]:
-    """Each text's shingle hashes (rows without text, common in some files, cost no numpy)."""
-    if not any(texts):
-        return [NO_SHINGLES] * len(texts)
-    flat, offsets = shingle_hashes(texts, ngram)
-    return [flat[offsets[index] : offsets[index + 1]] for index in range(len(texts))]
-
-
-def _plain_text_sides(
-    record: Record, provided: Provided
-) -> tuple[tuple[bytes, str], tuple[bytes, str]] | None:
-    """A plain text row of several lines ends with what it teaches: its last line is the answer
-    side and the line before it the prompt side. Rows that share a long template (a table
-    schema, a task preamble) and differ in a short question and its answer then differ on a
-    side, as structured rows do; a reworded copy agrees on both."""
-    if record.text is None or record.messages or record.chosen is not None or record.label:
-        return None
-    lines = [line for line in record.text.splitlines() if line.strip()]
-    if len(lines) < 2:
-        return None
-    sides = []
-    for part in lines[-2:]:
-        text = provided(NORMALIZED_TEXT, part, TEXT_NORMALIZATION)
-        sides.append((hashlib.blake2b(text.encode(), digest_size=16).digest(), text))
-    return sides[0], sides[1]

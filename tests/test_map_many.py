@@ -1,0 +1,119 @@
+"""Checkers that map a batch of rows at once (`map_many`) give what `map` gives row by row, and
+the engine treats a failing batch like a failing row: the checker is marked failed, the others
+carry on."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from ftqa.checker import CheckContext
+from ftqa.config import load_settings
+from ftqa.load import open_path
+from ftqa.normalize import Normalizer
+from ftqa.providers import Provided, RunContext
+from ftqa.registry import load_checker
+
+DATA = Path(__file__).parent / "data"
+REAL = DATA / "formats-real"
+FILES = [
+    DATA / "near_duplicates" / "chat.jsonl",
+    DATA / "near_duplicates" / "hard_negatives.jsonl",
+    REAL / "dolly-15k.jsonl",
+    REAL / "mlx-lora-text.jsonl",
+    REAL / "hh-rlhf-helpful-base.jsonl",
+    REAL / "trl-conversational-preference.jsonl",
+    REAL / "sst2-train.jsonl",
+]
+
+
+@pytest.mark.parametrize(
+    "options",
+    [{}, {"scope": "prompt", "ngram": 3}, {"include_system": True, "semantic": True}],
+    ids=["defaults", "prompt-trigrams", "system-semantic"],
+)
+def test_near_duplicates_map_many_equals_map_row_by_row(options):
+    settings = load_settings({"select": ["near_duplicates"], "near_duplicates": options})
+    cls = load_checker("near_duplicates")
+    checker = cls(settings.options_for("near_duplicates"), CheckContext(files=()))
+    run = RunContext(options={"near_duplicates": settings.options_for("near_duplicates")})
+    normalizer = Normalizer(settings.read_options, None)
+    records = []
+    for path in FILES:
+        for record in open_path(path).records():
+            record.split = "validation" if len(records) % 5 == 4 else "train"
+            normalizer.normalize(record)
+            records.append(record)
+    records[3].split = "reference"  # not mapped: None in its place
+    assert len(records) > 40
+
+    def provided() -> list[Provided]:
+        return [Provided(record, run).allow(frozenset(cls.needs)) for record in records]
+
+    one_by_one = [checker.map(r, row) for r, row in zip(records, provided(), strict=True)]
+    batched = checker.map_many(records, provided())
+    assert batched[3] is None
+    assert sum(result is not None for result in batched) == len(records) - 1
+    assert [r.features if r else None for r in batched] == [
+        r.features if r else None for r in one_by_one
+    ]
+
+
+FAULTY = """
+import ftqa
+
+class Faulty(ftqa.Checker):
+    id = "faulty"
+    summary = "A checker whose batched map fails."
+    rules = (ftqa.Rule("some-rule", ftqa.Severity.WARNING, "Something."),)
+    pure_map = True
+
+    def map_many(self, records, provided):
+        {body}
+"""
+
+
+@pytest.mark.parametrize(
+    ("body", "note"),
+    [
+        ("raise RuntimeError('kaboom')", "kaboom"),
+        ("return [None]", "map_many gave 1 results for 3 rows"),
+    ],
+    ids=["raises", "wrong-count"],
+)
+@pytest.mark.parametrize("executor", ["local", "process"])
+def test_a_failing_batch_marks_the_checker_failed_and_others_run(
+    tmp_path: Path, body: str, note: str, executor: str
+):
+    package = tmp_path / "site"
+    package.mkdir()
+    (package / "faulty.py").write_text(FAULTY.format(body=body))
+    info = package / "ftqa_faulty-0.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: ftqa-faulty\nVersion: 0\n")
+    (info / "entry_points.txt").write_text("[ftqa.checkers]\nfaulty = faulty:Faulty\n")
+    data = tmp_path / "train.jsonl"
+    rows = [
+        {"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "yo"}]}
+    ] * 3
+    data.write_text("".join(json.dumps(row) + "\n" for row in rows))
+    result = subprocess.run(
+        [sys.executable, "-m", "ftqa", "check", str(data), "--format", "json", "--executor",
+         executor, "--no-cache"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(package)},
+        check=False,
+    )  # fmt: skip
+    assert result.returncode == 1, result.stderr
+    report = json.loads(result.stdout)
+    runs = {run["id"]: run for run in report["checks"]}
+    assert runs["faulty"]["status"] == "failed"
+    assert note in runs["faulty"]["note"]
+    assert runs["duplicates"]["status"] == "ran"
+    assert any(f["rule"] == "exact-duplicate" for f in report["findings"])
