@@ -217,7 +217,7 @@ class NearDuplicatesChecker(Checker):
         )
 
     def _semantic(self, splits: np.ndarray, labels: np.ndarray) -> Iterator[Finding]:
-        from ftqa.semantic import find_semantic_duplicates
+        from ftqa.semantic import SemanticSettings, find_semantic_duplicates
 
         try:
             found = find_semantic_duplicates(
@@ -225,6 +225,7 @@ class NearDuplicatesChecker(Checker):
                 threshold=self.options.semantic_threshold,
                 partition=splits,
                 same_cluster=labels,
+                settings=SemanticSettings(cache_max_mb=self.context.embedding_cache_max_mb),
             )
         finally:
             self._texts.close()
