@@ -162,6 +162,17 @@ def test_a_run_whose_new_vectors_exceed_the_bound_finishes_with_the_right_vector
     assert (again.cached, again.embedded) == (1500, 0)
 
 
+def test_a_shard_larger_than_the_bound_is_not_written_and_evicts_nothing(tmp_path):
+    shard = _shard_bytes(tmp_path)
+    root = tmp_path / "embeddings"
+    kept = _write(EmbeddingCache(root / "m", DIM), "kept")
+    run = EmbeddingCache(root / "m", DIM, bound=CacheBound(root, 2 * shard))
+    rows = 3 * ROWS
+    run.store(text_keys(_shard_texts("huge", rows)), np.ones((rows, DIM)))
+    assert list((root / "m").glob("*.keys.npy")) == [kept]
+    assert not list((root / "m").glob("*.tmp"))
+
+
 def test_a_reader_whose_shard_is_evicted_mid_run_misses_it_and_carries_on(tmp_path):
     shard = _shard_bytes(tmp_path)
     root = tmp_path / "embeddings"

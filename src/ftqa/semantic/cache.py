@@ -133,11 +133,14 @@ class EmbeddingCache:
                 os.utime(path)
 
     def store(self, keys: np.ndarray, vectors: np.ndarray) -> None:
-        """Write the new vectors as one shard (duplicate keys are kept once)."""
+        """Write the new vectors as one shard (duplicate keys are kept once); not when the
+        shard alone would exceed the bound (it would be evicted at once)."""
         if self.directory is None or len(keys) == 0:
             return
         keys, first = np.unique(keys, return_index=True)
         vectors = np.asarray(vectors[first], dtype=np.float16)
+        if self.bound is not None and keys.nbytes + vectors.nbytes > self.bound.max_bytes:
+            return
         try:
             self.directory.mkdir(parents=True, exist_ok=True)
             name = f"{time.time_ns():x}-{os.getpid()}-{os.urandom(4).hex()}"

@@ -9,7 +9,8 @@ Use is recorded without rewriting anything: a shard's keys file gets its modific
 when a run writes it and when a lookup first hits it in a run (`EmbeddingCache`), so that time
 is its last use. When a run's writes take the cache over the bound, shards are deleted, least
 recently used first, until it fits; the shards the run wrote itself go last (only when they
-alone exceed the bound: the run's vectors are in its memory, it never reads them back).
+alone exceed the bound: the run's vectors are in its memory, it never reads them back). A shard
+larger than the whole bound is not written at all.
 
 Concurrent runs stay safe: one evictor at a time (the root's lock), and a shard is deleted
 under its model's compaction lock, so never while it is being merged. Readers skip shards
