@@ -67,6 +67,7 @@ class CheckContext:
     forced_format: str | None = None
     model: str | None = None
     epochs: int | None = None
+    embedding_cache_max_mb: int | None = None  # None: FTQA_EMBEDDING_CACHE_MAX_MB or 2048
     extra: dict[str, Any] = field(default_factory=dict)
 
 

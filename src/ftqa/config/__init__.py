@@ -31,6 +31,7 @@ from ftqa.formats.base import DEFAULT_EXTRA_KEYS
 from ftqa.formats.mapping import FieldMap, MappingError, parse_map
 from ftqa.registry import canonical, checkers, is_checker, load_checker, resolve
 from ftqa.report import ConfigFileInfo, ConfigInfo
+from ftqa.user_cache import embedding_cache_max_mb
 
 # `config=NO_CONFIG` (the CLI's `--no-config`): ftqa's defaults, no file discovered.
 NO_CONFIG: Mapping[str, Any] = MappingProxyType({})
@@ -119,6 +120,13 @@ class GlobalSettings(BaseModel):
     )
     cache_max_mb: int = Field(
         4096, ge=1, description="Size of the row cache before the oldest entries are evicted."
+    )
+    embedding_cache_max_mb: int = Field(
+        default_factory=embedding_cache_max_mb,
+        ge=1,
+        description="Size of the embedding cache (every model's, in the user cache directory) "
+        "before the least recently used shards are evicted (default "
+        "`$FTQA_EMBEDDING_CACHE_MAX_MB` or 2048).",
     )
     provider_connect_timeout: float = Field(
         10, gt=0, description="`ftqa train`: seconds to connect to the provider's API."

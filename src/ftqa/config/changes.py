@@ -29,7 +29,15 @@ FLAGS = {
 }
 
 
-ENGINE_KEYS = ("executor", "jobs", "scheduler", "cache", "cache_dir", "cache_max_mb")
+ENGINE_KEYS = (
+    "executor",
+    "jobs",
+    "scheduler",
+    "cache",
+    "cache_dir",
+    "cache_max_mb",
+    "embedding_cache_max_mb",
+)
 
 
 @dataclass(frozen=True)

@@ -51,6 +51,7 @@ class RunPlan:
             forced_format=settings.forced_format,
             model=inputs.model,
             epochs=inputs.epochs,
+            embedding_cache_max_mb=settings.globals.embedding_cache_max_mb,
         )
         selected = [c for c in settings.candidates() if settings.checker_active(c)]
         # (order, id): the order old stateful checkers rely on; pure checkers need none.

@@ -12,6 +12,7 @@ from typing import Protocol
 import numpy as np
 
 from ftqa.semantic.cache import EmbeddingCache, text_keys
+from ftqa.semantic.eviction import CacheBound
 from ftqa.spill import TextStore
 
 CHUNK = 8192
@@ -30,11 +31,13 @@ class Model(Protocol):
 
 @dataclass
 class Embedder:
-    """A model plus its on-disk cache (`cache_dir=None`: no cache)."""
+    """A model plus its on-disk cache (`cache_dir=None`: no cache), kept under `bound` when
+    given (its root is `cache_dir`)."""
 
     model: Model
     cache_dir: Path | None
     label: str = ""
+    bound: CacheBound | None = None
     embedded: int = 0
     cached: int = 0
     seconds: float = 0.0
@@ -47,7 +50,7 @@ class Embedder:
     def cache(self) -> EmbeddingCache:
         if self._cache is None:
             directory = None if self.cache_dir is None else self.cache_dir / self.model.id
-            self._cache = EmbeddingCache(directory, self.model.dim)
+            self._cache = EmbeddingCache(directory, self.model.dim, bound=self.bound)
         return self._cache
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:

@@ -22,7 +22,8 @@ at the lowest (median 0.86), random prompt pairs 0.46 at the 99.9th percentile; 
 0.85 recall and precision are both 1.0 (20/20 paraphrases), and lowering it to 0.7 adds one
 false pair and no planted one.
 
-Both models' vectors are cached on disk by model and text, so a re-run embeds only new texts.
+Both models' vectors are cached on disk by model and text, so a re-run embeds only new texts;
+the cache is bounded (`ftqa.semantic.eviction`).
 """
 
 from __future__ import annotations
@@ -34,7 +35,8 @@ from typing import Any
 
 import numpy as np
 
-from ftqa.semantic.embed import Embedder
+from ftqa.semantic.embed import Embedder, Model
+from ftqa.semantic.eviction import CacheBound
 from ftqa.semantic.models import (
     INSTALL_COMMAND,
     PreciseModel,
@@ -49,6 +51,7 @@ from ftqa.semantic.packaged import PACKAGED_NAME, packaged_static_dir
 from ftqa.semantic.paths import cache_root
 from ftqa.semantic.questions import question, veto
 from ftqa.spill import TextStore, as_store
+from ftqa.user_cache import embedding_cache_max_mb
 
 CENTRE_MIN = 256
 
@@ -61,6 +64,7 @@ class SemanticSettings:
     static_model: str | None = None  # a local model2vec directory; None: distilled from `model`
     cache_dir: str | None = None  # None: FTQA_CACHE_DIR, else ~/.cache/ftqa
     cache: bool = True  # keep embeddings on disk between runs
+    cache_max_mb: int | None = None  # bound of the cache; None: FTQA_EMBEDDING_CACHE_MAX_MB or 2048
     precise_limit: int = 500
     max_precise_texts: int = 3000
     search_threshold: float = 0.7
@@ -82,6 +86,7 @@ class Semantic:
     notes: list[str] = field(default_factory=list)
 
     _searched: tuple[TextStore, np.ndarray, CentredVectors] | None = None
+    _bound: CacheBound | None = None  # shared by both models' caches
     _precise_reason: list[str | None] = field(default_factory=list)
 
     @property
@@ -106,13 +111,18 @@ class Semantic:
     def root(self) -> Path:
         return cache_root(self.settings.cache_dir)
 
-    def _embeddings_dir(self) -> Path | None:
-        return self.root / "embeddings" if self.settings.cache else None
+    def _embedder(self, model: Model, label: str) -> Embedder:
+        if not self.settings.cache:
+            return Embedder(model, None, label)
+        if self._bound is None:
+            max_mb = self.settings.cache_max_mb or embedding_cache_max_mb()
+            self._bound = CacheBound(self.root / "embeddings", max_mb << 20)
+        return Embedder(model, self._bound.root, label, self._bound)
 
     def precise(self) -> Embedder:
         if self._precise is None:
             model = PreciseModel.resolve(self.settings.model, self.root)
-            self._precise = Embedder(model, self._embeddings_dir(), "embedding (precise)")
+            self._precise = self._embedder(model, "embedding (precise)")
         return self._precise
 
     def static(self) -> Embedder:
@@ -133,7 +143,7 @@ class Semantic:
                 model, self.built_seconds = ensure_static_model(
                     precise, self.root, self.settings.distill_remove
                 )
-            self._static = Embedder(model, self._embeddings_dir(), "embedding (static)")
+            self._static = self._embedder(model, "embedding (static)")
         return self._static
 
     def candidates(

@@ -8,7 +8,7 @@ from ftqa.checker import Options
 from ftqa.dedup import (
     Normalization,
 )
-from ftqa.semantic import INSTALL_COMMAND
+from ftqa.semantic import INSTALL_COMMAND, SemanticSettings
 
 NORM = Normalization()
 SYSTEM_ROLES = frozenset({"system", "developer"})
@@ -110,3 +110,16 @@ class ContradictionsOptions(Options):
         description="Most texts the precise model embeds in one run (the rest are counted as "
         "unconfirmed in the stats).",
     )
+
+    def semantic_settings(self, cache_max_mb: int | None) -> SemanticSettings:
+        """The semantic tier's settings; `cache_max_mb`: the run's `embedding-cache-max-mb`."""
+        return SemanticSettings(
+            model=self.model,
+            static_model=self.static_model,
+            cache_dir=self.cache_dir,
+            cache=self.embedding_cache,
+            cache_max_mb=cache_max_mb,
+            precise_limit=self.precise_limit,
+            max_precise_texts=self.max_precise_texts,
+            search_threshold=self.search_threshold,
+        )

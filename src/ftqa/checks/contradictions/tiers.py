@@ -27,7 +27,7 @@ from ftqa.dedup import (
     clusters,
 )
 from ftqa.dedup.minhash import candidate_pairs, lsh_shape, similarity
-from ftqa.semantic import INSTALL_COMMAND, Semantic, SemanticSettings, SemanticUnavailable
+from ftqa.semantic import INSTALL_COMMAND, Semantic, SemanticUnavailable
 from ftqa.semantic.answers import Conflict, compare
 from ftqa.semantic.questions import jaccard, veto
 
@@ -301,17 +301,7 @@ class AnswerTiers:
         options = self.options
         if not options.semantic:
             return {"status": "disabled", "note": "semantic = false in the configuration"}, []
-        engine = Semantic(
-            SemanticSettings(
-                model=options.model,
-                static_model=options.static_model,
-                cache_dir=options.cache_dir,
-                cache=options.embedding_cache,
-                precise_limit=options.precise_limit,
-                max_precise_texts=options.max_precise_texts,
-                search_threshold=options.search_threshold,
-            )
-        )
+        engine = Semantic(options.semantic_settings(self.context.embedding_cache_max_mb))
         reason = engine.unavailable
         if reason:
             return {"status": "skipped", "reason": reason, "install": INSTALL_COMMAND}, []

@@ -241,7 +241,7 @@ class NearDuplicatesChecker(Checker):
         )
 
     def _semantic(self, splits: np.ndarray, labels: np.ndarray) -> Iterator[Finding]:
-        from ftqa.semantic import find_semantic_duplicates
+        from ftqa.semantic import SemanticSettings, find_semantic_duplicates
 
         try:
             found = find_semantic_duplicates(
@@ -249,6 +249,7 @@ class NearDuplicatesChecker(Checker):
                 threshold=self.options.semantic_threshold,
                 partition=splits,
                 same_cluster=labels,
+                settings=SemanticSettings(cache_max_mb=self.context.embedding_cache_max_mb),
             )
         finally:
             self._texts.close()
