@@ -1,6 +1,7 @@
 """A report's data without what legitimately differs between two runs of the same check:
 timings (any `seconds` or `*_seconds`), the embedding cache's counters (they describe the
-cache before the run: a second run finds what the first embedded), the tokenizer's note that
+cache before the run: a second run finds what the first embedded, and the neighbour search
+the first ran), the tokenizer's note that
 its verified vocabulary was parsed from the user cache (`; parsed ranks cached in ...`: a first
 run parses and caches it) and `stats.engine` (which executor ran and how). What is left must be
 identical across executors, worker counts and row-cache states; tests and benchmarks compare
@@ -10,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-RUN_STATE = frozenset({"embedded", "from_cache"})
+RUN_STATE = frozenset({"embedded", "from_cache", "search_from_cache"})
 RANKS_CACHE_NOTE = "; parsed ranks cached in "
 
 

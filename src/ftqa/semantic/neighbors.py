@@ -30,6 +30,18 @@ TABLES = 2
 KMEANS_ITERATIONS = 6
 SAMPLE_PER_LIST = 24
 SEED = 0x5EED
+# Everything the search's result depends on besides its inputs (the pair cache's key).
+SEARCH_PARAMETERS = (
+    "ivf-1",
+    EXACT_LIMIT,
+    BLOCK,
+    LISTS_PER_ROOT,
+    PROBES,
+    TABLES,
+    KMEANS_ITERATIONS,
+    SAMPLE_PER_LIST,
+    SEED,
+)
 
 
 class VectorRows(Protocol):

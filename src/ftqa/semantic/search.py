@@ -46,8 +46,9 @@ from ftqa.semantic.models import (
     static_unavailable_reason,
     unavailable_reason,
 )
-from ftqa.semantic.neighbors import CentredVectors, similar_pairs
+from ftqa.semantic.neighbors import SEARCH_PARAMETERS, CentredVectors, similar_pairs
 from ftqa.semantic.packaged import PACKAGED_NAME, packaged_static_dir
+from ftqa.semantic.pair_cache import PairCache, search_digest
 from ftqa.semantic.paths import cache_root
 from ftqa.semantic.questions import question, veto
 from ftqa.spill import TextStore, as_store
@@ -83,6 +84,7 @@ class Semantic:
     unconfirmed: int = 0
     path_used: str = ""
     search_seconds: float = 0.0
+    search_cached: bool = False  # the neighbour search's result came from the pair cache
     notes: list[str] = field(default_factory=list)
 
     _searched: tuple[TextStore, np.ndarray, CentredVectors] | None = None
@@ -178,14 +180,30 @@ class Semantic:
         else:
             self.path_used = "static"
             vectors = self._centred(self.static().embed_store(store, rows, np.float16))
-            pairs, sims = similar_pairs(
-                vectors, self.settings.search_threshold, k=self.settings.neighbours, partition=part
-            )
+            pairs, sims = self._search(vectors, part)
             precise = False
             if static_only:
                 self._searched = (store, rows, vectors)
         self.search_seconds += time.perf_counter() - start
         return rows[pairs], sims, precise
+
+    def _search(
+        self, vectors: CentredVectors, partition: np.ndarray | None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """The static path's neighbour search, read from the pair cache when the same vectors
+        were searched before."""
+        threshold, k = self.settings.search_threshold, self.settings.neighbours
+        cache = PairCache(self.root / "search-pairs" if self.settings.cache else None)
+        digest = search_digest(
+            vectors.raw, vectors.centre, partition, (threshold, k, SEARCH_PARAMETERS)
+        )
+        found = cache.get(digest, len(vectors))
+        if found is not None:
+            self.search_cached = True
+            return found
+        pairs, sims = similar_pairs(vectors, threshold, k=k, partition=partition)
+        cache.put(digest, pairs, sims)
+        return pairs, sims
 
     @staticmethod
     def _centred(vectors: np.ndarray) -> CentredVectors:
@@ -270,6 +288,8 @@ class Semantic:
         if self._precise is not None and (self._precise.embedded or self._precise.cached):
             out["precise"] = self._precise.stats()
         out["search_seconds"] = round(self.search_seconds, 2)
+        if self.search_cached:
+            out["search_from_cache"] = True
         if self.unconfirmed:
             out["unconfirmed_pairs"] = self.unconfirmed
         if self.notes:
