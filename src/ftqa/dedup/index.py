@@ -15,6 +15,7 @@ from typing import Protocol
 
 import numpy as np
 
+from ftqa.columns import IntColumn
 from ftqa.dedup import cluster, minhash
 from ftqa.dedup.shingles import CHUNK_CHARS, CHUNK_TEXTS, shingle_hashes
 from ftqa.dedup.sigstore import SignatureStore
@@ -58,9 +59,8 @@ class RowLog:
         self.files: list[str] = []
         self._file_ids: dict[str, int] = {}
         self.file = array("i")
-        # 32-bit until a row or line number does not fit (four bytes a row per column saved)
-        self.row = array("i")
-        self.line = array("i")
+        self.row = IntColumn()
+        self.line = IntColumn()
         self.split = array("b")
         self._keep_excerpts = excerpts
         # On disk: a hundred bytes a row is a hundred megabytes at a million rows.
@@ -77,17 +77,8 @@ class RowLog:
             file_id = self._file_ids[where.file] = len(self.files)
             self.files.append(where.file)
         self.file.append(file_id)
-        try:
-            self.row.append(where.row)
-        except OverflowError:
-            self.row = array("q", self.row)
-            self.row.append(where.row)
-        line = where.line if where.line is not None else -1
-        try:
-            self.line.append(line)
-        except OverflowError:
-            self.line = array("q", self.line)
-            self.line.append(line)
+        self.row.append(where.row)
+        self.line.append(where.line if where.line is not None else -1)
         self.split.append(SPLITS.get(where.split, 0))
         if self._keep_excerpts:
             data = text.encode("utf-8", "replace")

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ftqa.columns import IntColumn
 from ftqa.dedup.index import KeyIndex
 from ftqa.dedup.minhash import MinHashParams, row_signatures, signatures
 from ftqa.dedup.sigstore import SignatureStore
@@ -66,9 +67,9 @@ class SideIndex:
         self.keys = KeyIndex()
         self._facts = bytearray()
         self._shingles = array("Q")
-        self._starts = array("q")  # each row's exact set: shingles[start:end] (-1: not kept)
-        self._ends = array("q")
-        self._slots = array("q")  # each long row's signature: sigs[slot] (-1: none)
+        self._starts = IntColumn()  # each row's exact set: shingles[start:end] (-1: not kept)
+        self._ends = IntColumn()
+        self._slots = IntColumn()  # each long row's signature: sigs[slot] (-1: none)
         self._signatures = SignatureStore(params.num_perm)  # every long side's signature
         self._signed = 0
 
@@ -95,10 +96,10 @@ class SideIndex:
             keys=self.keys.keys(),
             facts=np.frombuffer(bytes(self._facts), dtype=np.uint64),
             sigs=sigs,
-            slots=np.frombuffer(self._slots, dtype=np.int64),
+            slots=self._slots.numpy(),
             shingles=np.frombuffer(self._shingles, dtype=np.uint64),
-            starts=np.frombuffer(self._starts, dtype=np.int64),
-            ends=np.frombuffer(self._ends, dtype=np.int64),
+            starts=self._starts.numpy(),
+            ends=self._ends.numpy(),
             threshold=threshold,
             params_seed=self.params.seed,
             compare_text=compare_text,

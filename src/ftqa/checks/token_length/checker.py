@@ -18,7 +18,6 @@ SAMPLE_TOKENS target tokens.
 
 from __future__ import annotations
 
-from array import array
 from collections.abc import Hashable, Iterator
 from typing import Any
 
@@ -26,6 +25,7 @@ from ftqa.checker import CheckContext, Checker, Options, Rule
 from ftqa.checks.token_length.options import TokenLengthOptions
 from ftqa.checks.token_length.report import TokenReport, other_counters
 from ftqa.checks.token_length.target import Refusals
+from ftqa.columns import IntColumn
 from ftqa.finding import Finding, Severity
 from ftqa.outbound import outbound
 from ftqa.providers import Provided
@@ -104,11 +104,11 @@ class TokenLengthChecker(TokenReport, Checker):
         self._files: dict[str, int] = {}
         self._file_names: list[str] = []
         # Per training row: token counts and where the row is (file index, row, line).
-        self._total = array("q")
-        self._trainable = array("q")
-        self._where_file = array("l")
-        self._where_row = array("q")
-        self._where_line = array("q")
+        self._total = IntColumn()
+        self._trainable = IntColumn()
+        self._where_file = IntColumn()
+        self._where_row = IntColumn()
+        self._where_line = IntColumn()
         self._validation_rows = 0
         self._validation_tokens = 0
         self._over = 0

@@ -4,9 +4,9 @@ the end of the pass from the per-row totals the checker kept."""
 from __future__ import annotations
 
 import dataclasses
-from array import array
 from typing import Any
 
+from ftqa.columns import IntColumn
 from ftqa.tokens import Profile, UnknownProfileError, profile_data
 from ftqa.tokens import cost as costs
 from ftqa.tokens.prices import LocalEstimate, local_estimate, params_from_folder, params_from_name
@@ -30,8 +30,8 @@ def other_counters(target: Profile) -> list[tuple[Profile, RowCounter]]:
 class TokenReport:
     """Mixin of `TokenLengthChecker` (its attributes are set there)."""
 
-    _total: array[int]
-    _trainable: array[int]
+    _total: IntColumn
+    _trainable: IntColumn
     _sample_other: dict[str, int]
     _sample_target: int
     _sampled: int
