@@ -1,4 +1,5 @@
-"""Checkers that map a batch of rows at once (`map_many`) give what `map` gives row by row, and
+"""Checkers that map a batch of rows at once (`map_many`: near_duplicates, contradictions) give
+what `map` gives row by row, and
 the engine treats a failing batch like a failing row: the checker is marked failed, the others
 carry on."""
 
@@ -22,6 +23,9 @@ from ftqa.registry import load_checker
 DATA = Path(__file__).parent / "data"
 REAL = DATA / "formats-real"
 FILES = [
+    DATA / "contradictions" / "paraphrase-yes-no.jsonl",
+    DATA / "contradictions" / "preferences.jsonl",
+    DATA / "contradictions" / "labels.jsonl",
     DATA / "near_duplicates" / "chat.jsonl",
     DATA / "near_duplicates" / "hard_negatives.jsonl",
     REAL / "dolly-15k.jsonl",
@@ -33,15 +37,21 @@ FILES = [
 
 
 @pytest.mark.parametrize(
-    "options",
-    [{}, {"scope": "prompt", "ngram": 3}, {"include_system": True, "semantic": True}],
-    ids=["defaults", "prompt-trigrams", "system-semantic"],
+    ("check", "options"),
+    [
+        ("near_duplicates", {}),
+        ("near_duplicates", {"scope": "prompt", "ngram": 3}),
+        ("near_duplicates", {"include_system": True, "semantic": True}),
+        ("contradictions", {}),
+        ("contradictions", {"include_system": False}),
+    ],
+    ids=["near", "near-prompt-trigrams", "near-system-semantic", "contra", "contra-no-system"],
 )
-def test_near_duplicates_map_many_equals_map_row_by_row(options):
-    settings = load_settings({"select": ["near_duplicates"], "near_duplicates": options})
-    cls = load_checker("near_duplicates")
-    checker = cls(settings.options_for("near_duplicates"), CheckContext(files=()))
-    run = RunContext(options={"near_duplicates": settings.options_for("near_duplicates")})
+def test_map_many_equals_map_row_by_row(check, options):
+    settings = load_settings({"select": [check], check: options})
+    cls = load_checker(check)
+    checker = cls(settings.options_for(check), CheckContext(files=()))
+    run = RunContext(options={check: settings.options_for(check)})
     normalizer = Normalizer(settings.read_options, None)
     records = []
     for path in FILES:
@@ -62,6 +72,9 @@ def test_near_duplicates_map_many_equals_map_row_by_row(options):
     assert [r.features if r else None for r in batched] == [
         r.features if r else None for r in one_by_one
     ]
+    if check == "contradictions":  # most prompts have words, so most rows carry a signature
+        signed = [r.features[-1] for r in batched if r is not None and r.features[-1]]
+        assert len(signed) > len(records) // 2
 
 
 FAULTY = """

@@ -5,17 +5,23 @@ from __future__ import annotations
 
 import time
 from array import array
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import numpy as np
 
 from ftqa.checker import Checker, Rule
 from ftqa.checks.contradictions.edges import Edge
-from ftqa.checks.contradictions.features import ANSWER, NEEDS, RowFeatures, row_features
+from ftqa.checks.contradictions.features import (
+    ANSWER,
+    NEEDS,
+    SIGNATURE_SEED,
+    RowFeatures,
+    prompt_signatures,
+    row_features,
+)
 from ftqa.checks.contradictions.options import (
     EXCERPT,
-    NORM,
     NUM_PERM,
     PROMPT_CHARS,
     RESPONSE_CHARS,
@@ -38,7 +44,7 @@ from ftqa.spill import TextStore
 class ContradictionsChecker(LabelRules, AnswerTiers, AnswerReports, Checker):
     id = "contradictions"
     summary = "The same or an equivalent prompt with conflicting answers, labels or preferences."
-    version = "3"
+    version = "4"
     needs = NEEDS
     pure_map = True
     rules = (
@@ -80,7 +86,9 @@ class ContradictionsChecker(LabelRules, AnswerTiers, AnswerReports, Checker):
         self._response_keys = KeyIndex()
         self._rejected_keys = KeyIndex()
         self._signatures = SignatureIndex(
-            MinHashParams(threshold=options.lexical_threshold, ngram=1, num_perm=NUM_PERM, seed=1)
+            MinHashParams(
+                threshold=options.lexical_threshold, ngram=1, num_perm=NUM_PERM, seed=SIGNATURE_SEED
+            )
         )
         self._prompts = TextStore(PROMPT_CHARS * 4)  # masked texts may grow a little
         self._responses = TextStore(RESPONSE_CHARS * 4)
@@ -102,8 +110,17 @@ class ContradictionsChecker(LabelRules, AnswerTiers, AnswerReports, Checker):
     # -- per row -----------------------------------------------------------------------------
 
     def map(self, record: Record, provided: Provided) -> RowResult | None:
-        features = row_features(record, provided, self.options)
-        return None if features is None else RowResult(features=tuple(features))
+        return self.map_many([record], [provided])[0]
+
+    def map_many(
+        self, records: Sequence[Record], provided: Sequence[Provided]
+    ) -> list[RowResult | None]:
+        rows = [
+            row_features(record, row, self.options)
+            for record, row in zip(records, provided, strict=True)
+        ]
+        signed = iter(prompt_signatures([row for row in rows if row is not None]))
+        return [None if row is None else RowResult(features=tuple(next(signed))) for row in rows]
 
     def reduce(self, key: RowKey, features: Any) -> None:
         row = RowFeatures(*features)
@@ -112,7 +129,7 @@ class ContradictionsChecker(LabelRules, AnswerTiers, AnswerReports, Checker):
         self._prompt_keys.add(row.prompt_key)
         self._response_keys.add(row.response_key)
         self._rejected_keys.add(row.rejected_key)
-        self._signatures.add(NORM(row.prompt))
+        self._signatures.add_signature(row.prompt_signature)
         self._prompts.add(row.prompt)
         self._has_prompt.append(row.has_prompt)
         self._prompt_words.append(row.prompt_words)

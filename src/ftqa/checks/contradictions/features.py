@@ -4,8 +4,10 @@
 (`RowFeatures`) of 16-byte keys and the texts the dataset-wide pass reads again (to sign and
 embed prompts, to judge answers, to quote them). Those texts are clipped and pass the outbound
 layer here, since features are cached on disk and sent between processes: the dataset-wide
-pass judges, signs and embeds the masked texts. (MinHash signatures are made there, in
-vectorized batches: one text at a time costs about four times as much.)
+pass judges and embeds the masked texts. Each prompt's MinHash signature is made here too, for
+a batch of rows at once (`prompt_signatures`; one text at a time costs about four times as
+much), so that it is computed in the worker processes and kept in the row cache instead of
+being recomputed on the reduce side by every run.
 """
 
 from __future__ import annotations
@@ -13,16 +15,21 @@ from __future__ import annotations
 import hashlib
 from typing import NamedTuple
 
+import numpy as np
+
 from ftqa.checks.contradictions.edges import _key, _side_text
 from ftqa.checks.contradictions.options import (
     EXCERPT,
     NORM,
+    NUM_PERM,
     PROMPT_CHARS,
     RESPONSE_CHARS,
     RESPONSE_TAIL,
     SYSTEM_ROLES,
     ContradictionsOptions,
 )
+from ftqa.dedup import minhash
+from ftqa.dedup.shingles import shingle_hashes
 from ftqa.outbound import outbound
 from ftqa.providers import Provided
 from ftqa.providers.dedup import SCOPE_KEY, SCOPE_PARTS
@@ -30,6 +37,7 @@ from ftqa.records import Record
 from ftqa.semantic.questions import WORD_RE
 
 ANSWER, CLASSIFICATION, PREFERENCE = 0, 1, 2
+SIGNATURE_SEED = 1
 NEEDS = (SCOPE_KEY, SCOPE_PARTS)
 
 
@@ -47,6 +55,20 @@ class RowFeatures(NamedTuple):
     response: str  # the answer's start and end, clipped, masked
     rejected: str  # preference rows: the rejected answer's start, masked
     prompt_words: int  # words in the user turns, at most 255 (the semantic tier needs a few)
+    prompt_signature: bytes = b""  # MinHash of the normalized prompt's words; b"": no words
+
+
+def prompt_signatures(rows: list[RowFeatures]) -> list[RowFeatures]:
+    """The rows with their prompts' MinHash signatures, made in one vectorized batch."""
+    if not rows:
+        return rows
+    flat, offsets = shingle_hashes([NORM(row.prompt) for row in rows], 1)
+    signed = minhash.signatures(flat, offsets, NUM_PERM, SIGNATURE_SEED)
+    has = np.diff(offsets) > 0
+    return [
+        row._replace(prompt_signature=signature.tobytes() if present else b"")
+        for row, signature, present in zip(rows, signed, has.tolist(), strict=True)
+    ]
 
 
 def row_features(
