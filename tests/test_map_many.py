@@ -1,7 +1,6 @@
 """Checkers that map a batch of rows at once (`map_many`: near_duplicates, contradictions) give
-what `map` gives row by row, and
-the engine treats a failing batch like a failing row: the checker is marked failed, the others
-carry on."""
+what `map` gives row by row, and the engine treats a failing batch like a failing row: the
+checker is marked failed, the others carry on."""
 
 from __future__ import annotations
 
