@@ -70,6 +70,7 @@ class Reduction:
         states = self.states
         examples = self.examples
         for row in mapped:
+            key = None
             for index, result in row.results:
                 state = states[index]
                 if state.error is not None:
@@ -77,7 +78,8 @@ class Reduction:
                 for finding in result.findings:
                     collector_add(finding)
                 if result.features is not None:
-                    self._reduce(state, RowKey(split, file, row.row, row.line), result.features)
+                    key = key or RowKey(split, file, row.row, row.line)  # one per row, shared
+                    self._reduce(state, key, result.features)
             if examples is not None and row.example is not None:
                 examples.add(split, file, row)
 
