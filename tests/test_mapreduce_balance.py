@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from map_reduce_replay import checked, replay
+from mapreduce import assert_same
 
 HERE = Path(__file__).resolve().parent
 DATA = HERE / "data" / "balance"
@@ -26,30 +26,21 @@ SHARED = Path("/work/shared/data")
     ],
 )
 def test_replayed_rows_give_the_report_of_a_run(name):
-    expected = checked("balance", DATA / name)
-    for seed in (0, 1):
-        got = replay("balance", DATA / name, seed=seed)
-        assert got["findings"] == expected["findings"]
-        assert got["stats"] == expected["stats"]
-    assert expected["findings"]  # each fixture makes the checker report something
-    table = expected["report"].examples
-    assert [m["language"] for m in got["measures"]] == list(table["language"])
+    got, report = assert_same("balance", [DATA / name], seeds=(0, 1))
+    assert got.findings  # each fixture makes the checker report something
+    table = report.examples
+    assert [m["language"] for m in got.measures.values()] == list(table["language"])
 
 
 def test_response_tokens_when_token_length_is_in_the_run():
-    options = {"balance": {}, "token_length": {}}
-    expected = checked("balance", DATA / "balanced-100.jsonl", options)
-    got = replay("balance", DATA / "balanced-100.jsonl", options, seed=2)
-    assert got["stats"] == expected["stats"]
-    assert got["stats"]["response_length"]["unit"].startswith("tokens")
+    path = DATA / "balanced-100.jsonl"
+    got, _ = assert_same("balance", [path], run_with=["token_length"], seeds=(2,))
+    assert got.stats["response_length"]["unit"].startswith("tokens")
 
 
 def test_a_public_preference_dataset():
     path = SHARED / "llamafactory-v1_dpo_demo.jsonl"
     if not path.is_file():
         pytest.skip(f"{path} is not on this machine")
-    expected = checked("balance", path)
-    got = replay("balance", path, seed=5)
-    assert got["findings"] == expected["findings"]
-    assert got["stats"] == expected["stats"]
-    assert got["stats"]["rows"] > 0
+    got, _ = assert_same("balance", [path], seeds=(5,))
+    assert got.stats["rows"] > 0

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 import ftqa
-from map_reduce_replay import checked, replay
+from mapreduce import assert_same, comparable, engine_run, map_reduce
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -22,20 +22,16 @@ POLICY = tomllib.loads((DATA / "policy.toml").read_text())["constraints"]
 
 
 def test_replayed_rows_give_the_report_of_a_run():
-    options = {"constraints": POLICY}
-    expected = checked("constraints", DATA / "chat.jsonl", options)
-    for seed in (0, 1):
-        got = replay("constraints", DATA / "chat.jsonl", options, seed=seed)
-        assert got["findings"] == expected["findings"]
-        assert got["stats"] == expected["stats"]
-    assert expected["findings"]
+    config = {"constraints": POLICY}
+    got, _ = assert_same("constraints", [DATA / "chat.jsonl"], config=config, seeds=(0, 1))
+    assert got.findings
 
 
 def test_small_chunks_give_the_same_answer():
-    options = {"constraints": {**POLICY, "chunk_rows": 2}}
-    expected = checked("constraints", DATA / "chat.jsonl", {"constraints": POLICY})
-    got = replay("constraints", DATA / "chat.jsonl", options, seed=4)
-    assert got["findings"] == expected["findings"]
+    config = {"constraints": {**POLICY, "chunk_rows": 2}}
+    expected = engine_run("constraints", [DATA / "chat.jsonl"], config={"constraints": POLICY})
+    got = map_reduce("constraints", [DATA / "chat.jsonl"], config=config, seed=4)
+    assert comparable(got.findings) == comparable(expected.findings)
 
 
 def test_computed_columns_equal_the_examples_table():
@@ -44,13 +40,12 @@ def test_computed_columns_equal_the_examples_table():
         {"name": f"has-{column.replace('_', '-')}", "check": f"{column} == null"}
         for column in columns
     ]
-    options = {"constraints": {"rules": rules}}
-    got = replay("constraints", DATA / "chat.jsonl", options)
+    got = map_reduce("constraints", [DATA / "chat.jsonl"], config={"constraints": {"rules": rules}})
     table = ftqa.check(
         DATA / "chat.jsonl", select=["token_length", "balance", "leakage"], examples=True
     ).examples
     # `== null` fails on every row with a value: each finding shows that row's value
-    shown = {(f[3], f[1]): f[4].rsplit("has ", 1)[1] for f in got["findings"]}
+    shown = {(f.field, f.line): f.message.rsplit("has ", 1)[1] for f in got.findings}
     assert {name for name, _ in shown} == {rule["name"] for rule in rules}  # each has values
     for column in columns:
         name = f"has-{column.replace('_', '-')}"

@@ -1,5 +1,5 @@
 """`content` on the map/reduce contract: a pure `map`, and a fresh instance that reduces the
-features in row order reports what a normal run reports (see `tests/rowwise.py`)."""
+features in row order reports what a normal run reports (see `tests/mapreduce.py`)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from rowwise import assert_same
+from mapreduce import assert_same
 
 PRECISION = Path(__file__).parent / "data" / "precision"
 
@@ -20,6 +20,6 @@ PRECISION = Path(__file__).parent / "data" / "precision"
     ],
 )
 def test_content_map_reduce_matches_a_normal_run(names: list[str]) -> None:
-    outcome = assert_same("content", [PRECISION / name for name in names])
-    assert outcome.findings, "the files hold content findings to compare"
-    assert sum(outcome.stats.values()) == len(outcome.findings)
+    got, _ = assert_same("content", [PRECISION / name for name in names])
+    assert got.findings, "the files hold content findings to compare"
+    assert sum(got.stats.values()) == len(got.findings)

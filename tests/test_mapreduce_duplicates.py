@@ -1,6 +1,6 @@
 """`duplicates` on the map/reduce contract: `map` is pure and its features (a 16-byte key and a
 masked excerpt per row) are plain data; reducing them with a fresh checker in row order gives
-the findings and stats of a normal run (tests/mapreduce_dedup.py)."""
+the findings and stats of a normal run (tests/mapreduce.py)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from mapreduce_dedup import comparable, engine_run, map_reduce
+from mapreduce import assert_same
 
 DATA = Path(__file__).resolve().parent / "data"
 CASES = {
@@ -25,21 +25,15 @@ CASES = {
 @pytest.mark.parametrize("options", [None, {"scope": "prompt", "include_system": False}])
 @pytest.mark.parametrize("case", sorted(CASES))
 def test_reduce_of_mapped_features_equals_a_normal_run(case: str, options: dict | None) -> None:
-    train = CASES[case]
-    findings, stats, rows = map_reduce("duplicates", train, options=options)
-    report = engine_run("duplicates", train, options=options)
-    assert rows == report.stats["rows"]
-    assert comparable(findings) == comparable(report.findings)
-    assert stats == report.stats["duplicates"]
+    config = {"duplicates": options} if options else None
+    got, report = assert_same("duplicates", CASES[case], config=config)
+    assert got.rows_with_features == report.stats["rows"]
     if case == "chat-and-preference":
-        assert findings  # the fixtures hold duplicates: the comparison is not vacuous
+        assert got.findings  # the fixtures hold duplicates: the comparison is not vacuous
 
 
 def test_validation_rows_reduce_apart_from_training_rows() -> None:
     train = [DATA / "duplicates" / "chat.jsonl"]
     validation = [DATA / "duplicates" / "alpaca.jsonl", DATA / "duplicates" / "chat.jsonl"]
-    findings, stats, _ = map_reduce("duplicates", train, validation, seed=3)
-    report = engine_run("duplicates", train, validation)
-    assert comparable(findings) == comparable(report.findings)
-    assert stats == report.stats["duplicates"]
-    assert stats["validation"]["rows"] > 0
+    got, _ = assert_same("duplicates", train, validation, seeds=(3,))
+    assert got.stats["validation"]["rows"] > 0

@@ -1,5 +1,5 @@
 """`encoding` on the map/reduce contract: a pure `map`, and a fresh instance that reduces the
-features in row order reports what a normal run reports (see `tests/rowwise.py`), including the
+features in row order reports what a normal run reports (see `tests/mapreduce.py`), including the
 dataset-wide NFD/NFC verdict that needs every row."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from rowwise import assert_same
+from mapreduce import assert_same
 
 DATA = Path(__file__).parent / "data"
 ENCODING = DATA / "encoding"
@@ -23,14 +23,14 @@ ENCODING = DATA / "encoding"
     ],
 )
 def test_encoding_map_reduce_matches_a_normal_run(names: list[str]) -> None:
-    outcome = assert_same("encoding", [ENCODING / name for name in names])
-    assert outcome.findings, "the files hold encoding findings to compare"
+    got, _ = assert_same("encoding", [ENCODING / name for name in names])
+    assert got.findings, "the files hold encoding findings to compare"
 
 
 def test_encoding_map_reduce_with_require_nfc() -> None:
     config = {"encoding": {"require-nfc": True}}
-    outcome = assert_same("encoding", [ENCODING / "nfd-only.jsonl"], config=config)
-    assert {finding["rule"] for finding in outcome.findings} == {"mixed-normalization"}
+    got, _ = assert_same("encoding", [ENCODING / "nfd-only.jsonl"], config=config)
+    assert {finding.rule for finding in got.findings} == {"mixed-normalization"}
 
 
 def test_encoding_map_reduce_on_real_multilingual_data() -> None:

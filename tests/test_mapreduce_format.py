@@ -1,5 +1,5 @@
 """`format` on the map/reduce contract: a pure `map`, and a fresh instance that reduces the
-features in row order reports what a normal run reports (see `tests/rowwise.py`): unreadable
+features in row order reports what a normal run reports (see `tests/mapreduce.py`): unreadable
 rows, file-level findings, mixed formats, undetectable rows, mappings and table columns. Table
 rows are validated one by one now; the row-wise validation gives what pandera's column-wise
 validation gives."""
@@ -15,7 +15,7 @@ import pytest
 
 from ftqa.formats import FORMATS
 from ftqa.formats.tables import row_failures, validate_table
-from rowwise import assert_same
+from mapreduce import assert_same
 
 DATA = Path(__file__).parent / "data"
 FORMAT = DATA / "format"
@@ -37,12 +37,12 @@ def test_format_map_reduce_over_several_files_and_real_data() -> None:
         DATA / "precision" / "llamafactory_dpo_zh_demo.json",
         DATA / "leakage" / "classification.csv",
     ]
-    outcome = assert_same("format", paths)
+    got, _ = assert_same("format", paths)
     assert {"mixed-formats", "undetectable-format", "wrong-type"} <= {
-        finding["rule"] for finding in outcome.findings
+        finding.rule for finding in got.findings
     }
-    assert outcome.stats["labels"]
-    assert outcome.stats["roles"]
+    assert got.stats["labels"]
+    assert got.stats["roles"]
 
 
 TRICKY: list[Any] = [

@@ -1,5 +1,5 @@
 """`leakage` on the map/reduce contract: a pure `map`, and a fresh instance that reduces the
-features in row order reports what a normal run reports (see `tests/rowwise.py`): detected
+features in row order reports what a normal run reports (see `tests/mapreduce.py`): detected
 separators and stop sequences, stop tokens that end most replies, dominant system prompts and
 prompt scaffolds, line endings. The row's measures come from `map`, and the `system_prompt`
 measure is what `ftqa.providers.leakage` gives for the row."""
@@ -17,7 +17,7 @@ from ftqa.normalize import Normalizer
 from ftqa.providers import Provided, RunContext
 from ftqa.providers.leakage import SYSTEM_PROMPT_ID, TEMPLATE_TOKENS
 from ftqa.registry import load_checker
-from rowwise import assert_same
+from mapreduce import assert_same
 
 DATA = Path(__file__).parent / "data"
 LEAKAGE = DATA / "leakage"
@@ -38,8 +38,8 @@ def test_leakage_map_reduce_matches_a_normal_run_on_every_fixture(path: Path) ->
     ],
 )
 def test_leakage_map_reduce_matches_a_normal_run_on_real_data(names: list[str]) -> None:
-    outcome = assert_same("leakage", [PRECISION / name for name in names])
-    assert outcome.measures, "every row has measures"
+    got, _ = assert_same("leakage", [PRECISION / name for name in names])
+    assert got.measures, "every row has measures"
 
 
 def test_leakage_map_reduce_with_a_model_and_configured_separators() -> None:
@@ -61,13 +61,13 @@ def test_leakage_map_reduce_with_a_model_and_configured_separators() -> None:
 def test_measures_are_the_provider_values(path: Path) -> None:
     """`constraints` reads `system_prompt` and `template_tokens` through the providers; they
     give what the checker measures."""
-    outcome = assert_same("leakage", [path])
+    got, _ = assert_same("leakage", [path])
     run = RunContext(options={"leakage": load_checker("leakage").Options()})
     normalizer = Normalizer(ReadOptions(), None)
     totals = {"system_prompt": 0, "template_tokens": 0}
     for record in open_path(os.fspath(path)).records():
         normalizer.normalize(record)
-        measures = outcome.measures[(record.file, record.row)]
+        measures = got.measures[("train", record.file, record.row)]
         provided = Provided(record, run)
         assert measures.get("system_prompt") == provided(SYSTEM_PROMPT_ID)
         assert measures["template_tokens"] == provided(TEMPLATE_TOKENS)

@@ -1,7 +1,7 @@
 """`near_duplicates` on the map/reduce contract: `map` is pure and its features (a masked
 excerpt, the MinHash signature as bytes, the exact key, the prompt and answer sides) are plain
 data; reducing them with a fresh checker in row order gives the findings and stats of a normal
-run (tests/mapreduce_dedup.py). The LSH banding and the representatives run in `finish`."""
+run (tests/mapreduce.py). The LSH banding and the representatives run in `finish`."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from mapreduce_dedup import comparable, engine_run, map_reduce
+from mapreduce import assert_same
 
 DATA = Path(__file__).resolve().parent / "data"
 NEAR = DATA / "near_duplicates"
@@ -30,12 +30,10 @@ OPTIONS = [None, {"scope": "prompt", "include_system": True, "num_perm": 64, "se
 @pytest.mark.parametrize("case", sorted(CASES))
 def test_reduce_of_mapped_features_equals_a_normal_run(case: str, options: dict | None) -> None:
     train, validation = CASES[case]
-    findings, stats, _ = map_reduce("near_duplicates", train, validation, options=options)
-    report = engine_run("near_duplicates", train, validation, options=options)
-    assert comparable(findings) == comparable(report.findings)
-    assert stats == report.stats["near_duplicates"]
+    config = {"near_duplicates": options} if options else None
+    got, _ = assert_same("near_duplicates", train, validation, config=config)
     if case == "chat" and options is None:
-        assert [f.lines for f in findings] == [[1, 3, 7], [2, 6]]  # not a vacuous comparison
+        assert [f.lines for f in got.findings] == [[1, 3, 7], [2, 6]]  # not a vacuous comparison
 
 
 def test_features_stay_small() -> None:

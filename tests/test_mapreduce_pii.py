@@ -8,8 +8,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from ftqa.checks.pii import PiiChecker
-from mapreduce_rows import checked, map_then_reduce, shown
+from mapreduce import assert_same, comparable, map_reduce
 
 DATA = Path(__file__).parent / "data"
 EMAIL = "jane.doe" + "@" + "acme-mail.com"
@@ -39,10 +38,7 @@ def _files(tmp_path: Path) -> list[Path]:
 
 def test_map_then_reduce_gives_the_report_of_a_normal_run(tmp_path):
     files = _files(tmp_path)
-    mapped = map_then_reduce(PiiChecker, files)
-    report = checked(PiiChecker, files)
-    assert shown(mapped.findings) == shown(report.findings)
-    assert mapped.stats == report.stats["pii"]
+    mapped, report = assert_same("pii", files, seeds=(7,))
     assert mapped.extras["recommendations"][0] in report.recommendations
     fields = [finding.field for finding in mapped.findings]
     assert fields.count("header[column 2]") == 1  # the header once, with its row 0 unreadable
@@ -55,8 +51,8 @@ def test_map_then_reduce_gives_the_report_of_a_normal_run(tmp_path):
 
 def test_the_order_rows_are_mapped_in_changes_nothing(tmp_path):
     files = _files(tmp_path)
-    first = map_then_reduce(PiiChecker, files, seed=1)
-    second = map_then_reduce(PiiChecker, files, seed=2)
-    assert shown(first.findings) == shown(second.findings)
+    first = map_reduce("pii", files, seed=1)
+    second = map_reduce("pii", files, seed=2)
+    assert comparable(first.findings) == comparable(second.findings)
     assert (first.stats, first.extras) == (second.stats, second.extras)
     assert first.rows_with_features == second.rows_with_features > 0

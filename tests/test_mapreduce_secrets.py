@@ -12,8 +12,7 @@ import random
 import string
 from pathlib import Path
 
-from ftqa.checks.secrets import SecretsChecker
-from mapreduce_rows import checked, map_then_reduce, shown
+from mapreduce import assert_same, comparable, map_reduce
 
 RNG = random.Random(2041)
 TOKEN = "gh" + "p_" + "".join(RNG.choice(string.ascii_letters + string.digits) for _ in range(36))
@@ -39,10 +38,7 @@ def _files(tmp_path: Path) -> list[Path]:
 
 def test_map_then_reduce_gives_the_report_of_a_normal_run(tmp_path):
     files = _files(tmp_path)
-    mapped = map_then_reduce(SecretsChecker, files)
-    report = checked(SecretsChecker, files)
-    assert shown(mapped.findings) == shown(report.findings)
-    assert mapped.stats == report.stats["secrets"]
+    mapped, _ = assert_same("secrets", files, seeds=(7,))
     fields = [finding.field for finding in mapped.findings]
     assert fields.count("header[column 2]") == 1  # the header once, with its row 0 unreadable
     assert {"meta.<key>", "k (earlier value of a repeated key)"} <= set(fields)
@@ -52,8 +48,8 @@ def test_map_then_reduce_gives_the_report_of_a_normal_run(tmp_path):
 
 def test_the_order_rows_are_mapped_in_changes_nothing(tmp_path):
     files = _files(tmp_path)
-    first = map_then_reduce(SecretsChecker, files, seed=1)
-    second = map_then_reduce(SecretsChecker, files, seed=2)
-    assert shown(first.findings) == shown(second.findings)
+    first = map_reduce("secrets", files, seed=1)
+    second = map_reduce("secrets", files, seed=2)
+    assert comparable(first.findings) == comparable(second.findings)
     assert first.stats == second.stats
     assert first.rows_with_features == second.rows_with_features > 0

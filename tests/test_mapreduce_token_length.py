@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from map_reduce_replay import checked, replay
+from mapreduce import assert_same
 
 HERE = Path(__file__).resolve().parent
 DATA = HERE / "data" / "token_length"
@@ -27,15 +27,10 @@ LIMIT60 = {"token_length": {"max_tokens": 60}}
     ],
 )
 def test_replayed_rows_give_the_report_of_a_run(name, options):
-    expected = checked("token_length", DATA / name, options)
-    for seed in (0, 1):
-        got = replay("token_length", DATA / name, options, seed=seed)
-        assert got["findings"] == expected["findings"]
-        assert got["stats"] == expected["stats"]
-    assert expected["findings"]  # each fixture makes the checker report something
-    assert [m["tokens_total"] for m in got["measures"]] == list(
-        expected["report"].examples["tokens_total"]
-    )
+    got, report = assert_same("token_length", [DATA / name], config=options, seeds=(0, 1))
+    assert got.findings  # each fixture makes the checker report something
+    tokens = [measures["tokens_total"] for measures in got.measures.values()]
+    assert tokens == list(report.examples["tokens_total"])
 
 
 def test_a_public_dataset_with_tools_and_an_estimated_model():
@@ -43,10 +38,7 @@ def test_a_public_dataset_with_tools_and_an_estimated_model():
     if not path.is_file():
         pytest.skip(f"{path} is not on this machine")
     model = "some-model-ftqa-does-not-know"
-    expected = checked("token_length", path, model=model)
-    got = replay("token_length", path, model=model, seed=3)
-    assert got["findings"] == expected["findings"]
-    assert any(f[0] == "estimated-token-counts" for f in got["findings"])
-    assert got["stats"] == expected["stats"]
+    got, _ = assert_same("token_length", [path], model=model, seeds=(3,))
+    assert any(f.rule == "estimated-token-counts" for f in got.findings)
     # the cost range scales other tokenizers' totals over rows sampled in map
-    assert any("approximate" in row for row in got["stats"]["cost_range"])
+    assert any("approximate" in row for row in got.stats["cost_range"])

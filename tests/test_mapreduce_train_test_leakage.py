@@ -2,7 +2,7 @@
 excerpt, exact key and MinHash signature per row with `--validation`; n-gram hashes per
 training row, and hashes plus masked text per reference row, with `--reference`) are plain data;
 reducing them with a fresh checker in row order gives the findings and stats of a normal run
-(tests/mapreduce_dedup.py)."""
+(tests/mapreduce.py)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from mapreduce_dedup import comparable, engine_run, map_reduce
+from mapreduce import assert_same, map_reduce
 
 DATA = Path(__file__).resolve().parent / "data"
 LEAK = DATA / "train_test_leakage"
@@ -48,16 +48,15 @@ OPTIONS = [None, {"scope": "prompt", "near": False, "reference_ngram": 8}]
 @pytest.mark.parametrize("case", sorted(CASES))
 def test_reduce_of_mapped_features_equals_a_normal_run(case: str, options: dict | None) -> None:
     train, validation, references = CASES[case]
-    check = "train_test_leakage"
-    findings, stats, _ = map_reduce(check, train, validation, references, options=options, seed=5)
-    report = engine_run(check, train, validation, references, options=options)
-    assert comparable(findings) == comparable(report.findings)
-    assert stats == report.stats[check]
+    config = {"train_test_leakage": options} if options else None
+    got, _ = assert_same(
+        "train_test_leakage", train, validation, references, config=config, seeds=(5,)
+    )
     if case in ("both", "references"):
-        rules = {finding.rule for finding in findings}
+        rules = {finding.rule for finding in got.findings}
         assert "reference-contamination" in rules  # not a vacuous comparison
 
 
 def test_without_validation_or_references_no_row_has_features() -> None:
-    findings, stats, rows = map_reduce("train_test_leakage", [LEAK / "train.jsonl"])
-    assert (findings, stats, rows) == ([], {}, 0)
+    got = map_reduce("train_test_leakage", [LEAK / "train.jsonl"])
+    assert (got.findings, got.stats, got.rows_with_features) == ([], {}, 0)
