@@ -14,6 +14,7 @@ import pytest
 
 from ftqa.checker import CheckContext
 from ftqa.config import load_settings
+from ftqa.engine.mapping import BATCH_BYTES, CACHE_BATCH, batched
 from ftqa.load import open_path
 from ftqa.normalize import Normalizer
 from ftqa.providers import Provided, RunContext
@@ -129,3 +130,17 @@ def test_a_failing_batch_marks_the_checker_failed_and_others_run(
     assert note in runs["faulty"]["note"]
     assert runs["duplicates"]["status"] == "ran"
     assert any(f["rule"] == "exact-duplicate" for f in report["findings"])
+
+
+def test_batches_of_large_rows_are_cut_by_their_bytes(tmp_path: Path):
+    """The engine holds a batch of rows in memory whole: 256 rows of 3 MB would be 768 MB."""
+    big = "x" * (3 << 20)
+    data = tmp_path / "big.jsonl"
+    with data.open("w", encoding="utf-8") as out:
+        for number in range(8):
+            out.write(json.dumps({"prompt": f"q{number}", "completion": big}) + "\n")
+        for number in range(300):
+            out.write(json.dumps({"prompt": f"q{number}", "completion": "a"}) + "\n")
+    sizes = [len(batch) for batch in batched(open_path(data).records(), CACHE_BATCH)]
+    assert BATCH_BYTES == 8 << 20  # three rows of 3 MB reach it
+    assert sizes == [3, 3, CACHE_BATCH, 308 - 6 - CACHE_BATCH]

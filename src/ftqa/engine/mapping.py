@@ -27,15 +27,24 @@ if TYPE_CHECKING:
     from ftqa.engine.cached_mapping import CachedMapping
 
 CACHE_BATCH = 256
+BATCH_BYTES = 8 << 20
 
 
-def batched(records: Iterator[Record], size: int) -> Iterator[list[Record]]:
+def batched(
+    records: Iterator[Record], size: int, max_bytes: int = BATCH_BYTES
+) -> Iterator[list[Record]]:
+    """Batches of at most `size` records, cut early once they span `max_bytes` of the file:
+    a batch of large rows is held in memory whole."""
     batch: list[Record] = []
+    held = 0
     for record in records:
         batch.append(record)
-        if len(batch) >= size:
+        if record.span is not None:
+            held += record.span[1] - record.span[0]
+        if len(batch) >= size or held >= max_bytes:
             yield batch
             batch = []
+            held = 0
     if batch:
         yield batch
 

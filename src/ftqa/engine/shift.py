@@ -14,7 +14,8 @@ def shifted(rows: list[MappedRow], offset: int) -> list[MappedRow]:
     for row in rows:
         if row.row >= 0:
             row.row += offset
-        row.results = [(index, _moved(result, offset)) for index, result in row.results]
+        if any(result.findings for _, result in row.results):  # most rows have none
+            row.results = [(index, _moved(result, offset)) for index, result in row.results]
     return rows
 
 
