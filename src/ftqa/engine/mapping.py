@@ -61,6 +61,10 @@ class MappedRow:
     # (turns, label, measures) when the examples table is collected
     example: tuple[int | None, str | None, dict[str, Any]] | None = None
 
+    def __reduce__(self) -> tuple[type[MappedRow], tuple[Any, ...]]:
+        # By its fields, like RowResult: workers send every row's results this way.
+        return MappedRow, (self.row, self.line, self.format, self.results, self.example)
+
 
 @dataclass
 class CheckerState:
