@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from conftest import run_cli
+from plugin_dist import installed_plugin
 
 DATA = Path(__file__).resolve().parent / "data" / "train"
 FAKE_TOKEN = "ghp_" + "A1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q7r8"
@@ -37,12 +38,7 @@ class Broken(ftqa.Checker):
 
 
 def _plugin_env(root: Path, **extra: str) -> dict[str, str]:
-    site = root / "site"
-    dist_info = site / "broken-0.1.dist-info"
-    dist_info.mkdir(parents=True)
-    (dist_info / "METADATA").write_text("Metadata-Version: 2.1\nName: broken\nVersion: 0.1\n")
-    (dist_info / "entry_points.txt").write_text("[ftqa.checkers]\nbroken = broken:Broken\n")
-    (site / "broken.py").write_text(BROKEN)
+    site = installed_plugin(root, "broken", "broken = broken:Broken", "broken", BROKEN, "site")
     env = {key: value for key, value in os.environ.items() if key != "FTQA_DEBUG"}
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(site), env.get("PYTHONPATH")]))
     env.update(extra)

@@ -19,6 +19,7 @@ from ftqa.load import open_path
 from ftqa.normalize import Normalizer
 from ftqa.providers import Provided, RunContext
 from ftqa.registry import load_checker
+from plugin_dist import installed_plugin
 
 DATA = Path(__file__).parent / "data"
 REAL = DATA / "formats-real"
@@ -103,13 +104,9 @@ class Faulty(ftqa.Checker):
 def test_a_failing_batch_marks_the_checker_failed_and_others_run(
     tmp_path: Path, body: str, note: str, executor: str
 ):
-    package = tmp_path / "site"
-    package.mkdir()
-    (package / "faulty.py").write_text(FAULTY.format(body=body))
-    info = package / "ftqa_faulty-0.dist-info"
-    info.mkdir()
-    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: ftqa-faulty\nVersion: 0\n")
-    (info / "entry_points.txt").write_text("[ftqa.checkers]\nfaulty = faulty:Faulty\n")
+    package = installed_plugin(
+        tmp_path, "ftqa_faulty", "faulty = faulty:Faulty", "faulty", FAULTY.format(body=body)
+    )
     data = tmp_path / "train.jsonl"
     rows = [
         {"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "yo"}]}

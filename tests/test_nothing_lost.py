@@ -25,6 +25,7 @@ from ftqa.errors import FtqaError
 from ftqa.load import Limits, open_path
 from ftqa.rewrite.conserving import ConservingWriter
 from ftqa.rewrite.fixer import fix_dataset
+from plugin_dist import installed_plugin
 
 
 def chat(question: str, answer: str) -> dict:
@@ -419,12 +420,9 @@ class Hostile(ftqa.Checker):
 
 
 def test_fix_refuses_when_the_input_changes_between_passes(tmp_path: Path):
-    site = tmp_path / "site"
-    dist = site / "hostile-0.1.dist-info"
-    dist.mkdir(parents=True)
-    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: hostile\nVersion: 0.1\n")
-    (dist / "entry_points.txt").write_text("[ftqa.checkers]\nhostile = hostile_plugin:Hostile\n")
-    (site / "hostile_plugin.py").write_text(HOSTILE)
+    site = installed_plugin(
+        tmp_path, "hostile", "hostile = hostile_plugin:Hostile", "hostile_plugin", HOSTILE, "site"
+    )
     source = _jsonl(tmp_path / "in.jsonl", [chat("q", "a"), chat("valid", "row")])
     env = {**os.environ, "PYTHONPATH": str(site)}
     result = run_cli("fix", str(source), "--output", str(tmp_path / "out.jsonl"), env=env)

@@ -22,6 +22,7 @@ from typing import Any
 import pytest
 
 import ftqa
+from plugin_dist import installed_plugin
 
 HERE = Path(__file__).resolve().parent
 PLUGIN_SOURCE = HERE / "plugin_example"
@@ -240,21 +241,6 @@ def test_plugin_table_without_the_plugin_is_unknown_key(data: Path):
 # --------------------------------------------------------------------------- broken plugins
 
 
-def _fake_dist(root: Path, name: str, entry_point: str, module: str, code: str) -> Path:
-    """A minimal installed distribution (dist-info + one module), as pip would leave it."""
-    site = root / name
-    dist_info = site / f"{name}-0.1.dist-info"
-    dist_info.mkdir(parents=True)
-    (dist_info / "METADATA").write_text(
-        f"Metadata-Version: 2.1\nName: {name}\nVersion: 0.1\n", encoding="utf-8"
-    )
-    (dist_info / "entry_points.txt").write_text(
-        f"[ftqa.checkers]\n{entry_point}\n", encoding="utf-8"
-    )
-    (site / f"{module}.py").write_text(code, encoding="utf-8")
-    return site
-
-
 CHECKER_CODE = """
 import ftqa
 
@@ -270,7 +256,7 @@ class {cls}(ftqa.Checker):
 
 @pytest.mark.parametrize("command", ["checks", "check"])
 def test_plugin_that_fails_to_import_is_exit_2_one_line(command: str, data: Path, tmp_path: Path):
-    site = _fake_dist(
+    site = installed_plugin(
         tmp_path,
         "ftqa_plugin_broken",
         "broken_checker = ftqa_plugin_broken:Broken",
@@ -292,7 +278,7 @@ def test_unselected_broken_plugin_is_not_imported(data: Path, tmp_path: Path):
     """Checkers load on demand: `--select format` imports the format checker only, so a plugin
     that cannot be imported does not stop a run that does not use it (it still fails
     `ftqa checks` and runs that select it or select everything)."""
-    site = _fake_dist(
+    site = installed_plugin(
         tmp_path,
         "ftqa_plugin_broken",
         "broken_checker = ftqa_plugin_broken:Broken",
@@ -342,7 +328,7 @@ print(" ".join(run.id for run in report.checks if run.status == "ran"))
 
 
 def test_entry_point_that_is_not_a_checker_is_exit_2(data: Path, tmp_path: Path):
-    site = _fake_dist(
+    site = installed_plugin(
         tmp_path, "ftqa_plugin_notchecker", "notchecker = plain:Thing", "plain", "Thing = 3\n"
     )
     result = ftqa_cli("check", str(data), paths=(site,), cwd=data.parent)
@@ -353,7 +339,9 @@ def test_entry_point_that_is_not_a_checker_is_exit_2(data: Path, tmp_path: Path)
 
 def test_entry_point_name_must_equal_checker_id(data: Path, tmp_path: Path):
     code = CHECKER_CODE.format(cls="Named", id="real_id", body="return ()")
-    site = _fake_dist(tmp_path, "ftqa_plugin_named", "other_name = named:Named", "named", code)
+    site = installed_plugin(
+        tmp_path, "ftqa_plugin_named", "other_name = named:Named", "named", code
+    )
     result = ftqa_cli("check", str(data), paths=(site,), cwd=data.parent)
     assert result.returncode == 2
     assert "other_name" in result.stderr
@@ -363,7 +351,7 @@ def test_entry_point_name_must_equal_checker_id(data: Path, tmp_path: Path):
 
 def test_plugin_cannot_take_a_builtin_id(data: Path, tmp_path: Path):
     code = CHECKER_CODE.format(cls="Impostor", id="format", body="return ()")
-    site = _fake_dist(
+    site = installed_plugin(
         tmp_path, "ftqa_plugin_impostor", "format = impostor:Impostor", "impostor", code
     )
     result = ftqa_cli("checks", paths=(site,), cwd=data.parent)
@@ -418,7 +406,9 @@ def test_checker_that_raises_is_marked_failed_and_others_run(
     plugin_path: Path, data: Path, tmp_path: Path, methods: str
 ):
     code = CRASHY.format(methods=methods)
-    site = _fake_dist(tmp_path, "ftqa_plugin_crashy", "crashy = crashy:Crashy", "crashy", code)
+    site = installed_plugin(
+        tmp_path, "ftqa_plugin_crashy", "crashy = crashy:Crashy", "crashy", code
+    )
     result = ftqa_cli(
         "check", str(data), "--format", "json", paths=(site, plugin_path), cwd=data.parent
     )

@@ -19,6 +19,8 @@ from pathlib import Path
 
 import pytest
 
+from plugin_dist import installed_plugin
+
 DATA = Path(__file__).resolve().parent / "data" / "train"
 
 pytestmark = pytest.mark.skipif(
@@ -50,13 +52,9 @@ class Hangs(ftqa.Checker):
 
 def _plugin(root: Path, *, busy: bool = False) -> Path:
     """A real installed distribution (dist-info with an entry point, one module)."""
-    site = root / "site"
-    dist_info = site / "hangs-0.1.dist-info"
-    dist_info.mkdir(parents=True)
-    (dist_info / "METADATA").write_text("Metadata-Version: 2.1\nName: hangs\nVersion: 0.1\n")
-    (dist_info / "entry_points.txt").write_text("[ftqa.checkers]\nhangs = hangs:Hangs\n")
-    (site / "hangs.py").write_text(HANGS.format(busy=busy))
-    return site
+    return installed_plugin(
+        root, "hangs", "hangs = hangs:Hangs", "hangs", HANGS.format(busy=busy), folder="site"
+    )
 
 
 def _env(site: Path, tmp: Path) -> dict[str, str]:
