@@ -1,31 +1,169 @@
-"""What workers send back: mapped rows and their results pickle by their fields and come back
-equal, findings included."""
+"""What workers send back: mapped rows travel as MessagePack (findings as pickles) and come
+back equal, tuples aside; rows MessagePack cannot carry travel as pickles, and rows that cannot
+be read back are mapped again on the reduce side. The last tests run a real plugin through
+real worker processes."""
 
 from __future__ import annotations
 
+import json
+import os
 import pickle
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
 
 from ftqa.engine.mapping import MappedRow
+from ftqa.engine.transport import TransportError, pack_rows, unpack_rows
+from ftqa.engine.worker import JobResult
 from ftqa.finding import Finding, Severity
+from ftqa.report_compare import run_independent
 from ftqa.rowresult import RowResult
+from plugin_dist import installed_plugin
 
 
-def test_mapped_rows_round_trip_through_pickle():
-    finding = Finding(
+def _finding(rule: str, row: int) -> Finding:
+    return Finding(
         check="pii",
-        rule="email-address",
+        rule=rule,
         severity=Severity.WARNING,
         message="an email address",
         file="a.jsonl",
-        line=3,
-        row=2,
+        line=row + 1,
+        row=row,
     )
-    rows = [
-        MappedRow(2, 3, "chat", [(0, RowResult([finding], (b"k" * 16, "text", 7), {"a": 1}))]),
+
+
+def _rows() -> list[MappedRow]:
+    first, second, third = _finding("email-address", 2), _finding("a", 5), _finding("b", 5)
+    return [
+        MappedRow(2, 3, "chat", [(0, RowResult([first], [b"k" * 16, "text", 7], {"a": 1}))]),
         MappedRow(-1, None, None, [], None),
-        MappedRow(5, 6, "chat", [(3, RowResult(features=[1, 2]))], (2, "label", {"x": None})),
+        MappedRow(
+            5,
+            6,
+            "chat",
+            [(1, RowResult([second, third])), (3, RowResult(features=[1, 2.5, None, True]))],
+            (2, "label", {"x": None}),
+        ),
     ]
+
+
+def test_mapped_rows_round_trip_through_pickle():
+    rows = _rows()
     back = pickle.loads(pickle.dumps(rows, protocol=pickle.HIGHEST_PROTOCOL))
     assert back == rows
     assert isinstance(back[0].results[0][1], RowResult)
-    assert back[0].results[0][1].findings[0] == finding
+
+
+def test_mapped_rows_round_trip_through_messagepack():
+    rows = _rows()
+    packed = pack_rows(rows)
+    assert packed is not None
+    data, findings = packed
+    assert [f.rule for f in findings] == ["email-address", "a", "b"]
+    back = unpack_rows(data, findings)
+    assert back == rows
+    assert back[2].example == (2, "label", {"x": None})
+    assert [f.rule for f in back[2].results[0][1].findings] == ["a", "b"]
+    assert back[2].results[1][1].findings == ()
+
+
+def test_tuples_come_back_as_lists_as_from_the_row_cache():
+    rows = [MappedRow(0, 1, "chat", [(0, RowResult(features=(b"k", ("a", 1))))])]
+    packed = pack_rows(rows)
+    assert packed is not None
+    assert unpack_rows(*packed)[0].results[0][1].features == [b"k", ["a", 1]]
+
+
+@pytest.mark.parametrize("features", [np.int64(3), 2**70, {"a": {1, 2}}])
+def test_features_messagepack_cannot_carry_travel_as_pickles(features: object):
+    rows = [MappedRow(0, 1, "chat", [(0, RowResult(features=features))])]
+    assert pack_rows(rows) is None
+    result = JobResult(rows=list(rows)).for_transport()
+    assert result.packed is None
+    assert pickle.loads(pickle.dumps(result)).mapped_rows()[0].results[0][1].features == features
+
+
+def test_rows_that_cannot_be_read_back_raise_a_transport_error():
+    rows = [MappedRow(0, 1, "chat", [(0, RowResult(features={("a", 1): 2}))])]
+    packed = pack_rows(rows)  # a tuple key packs as an array, which cannot key a dict again
+    assert packed is not None
+    with pytest.raises(TransportError):
+        unpack_rows(*packed)
+    with pytest.raises(TransportError):
+        unpack_rows(b"\xc1", [])
+    with pytest.raises(TransportError, match="3 findings sent, 0 placed"):
+        unpack_rows(pack_rows([])[0], [_finding("a", 1)] * 3)  # type: ignore[index]
+
+
+ODD = """
+import numpy
+import ftqa
+
+
+class Odd(ftqa.Checker):
+    id = "odd"
+    summary = "Features of the given kind; a dataset finding from their sum."
+    rules = (ftqa.Rule("total", ftqa.Severity.INFO, "The total."),)
+    pure_map = True
+    KIND = {kind!r}
+
+    def __init__(self, options, context):
+        super().__init__(options, context)
+        self.total = 0
+
+    def map(self, record, provided):
+        n = len(record.messages)
+        if self.KIND == "numpy":
+            features = numpy.int64(n)
+        elif self.KIND == "tuple-keys":
+            features = {{(n, "turns"): n}}
+        else:
+            features = [n]
+        finding = self.finding("total", f"row of {{n}} turns", record)
+        return ftqa.RowResult([finding], features)
+
+    def reduce(self, key, features):
+        if self.KIND == "numpy":
+            self.total += int(features)
+        elif self.KIND == "tuple-keys":
+            self.total += sum(features.values())
+        else:
+            self.total += features[0]
+
+    def finish(self):
+        return [self.finding("total", f"{{self.total}} turns in all")]
+"""
+
+
+@pytest.mark.parametrize("kind", ["plain", "numpy", "tuple-keys"])
+def test_process_report_equals_local_whatever_the_features_are(tmp_path: Path, kind: str):
+    package = installed_plugin(tmp_path, "ftqa_odd", "odd = odd:Odd", "odd", ODD.format(kind=kind))
+    data = tmp_path / "train.jsonl"
+    turn = [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "yo"}]
+    rows = [{"messages": turn * (1 + i % 3)} for i in range(40)]
+    data.write_text("".join(json.dumps(row) + "\n" for row in rows))
+    reports = {}
+    for executor in ("local", "process"):
+        result = subprocess.run(
+            [sys.executable, "-m", "ftqa", "check", str(data), "--format", "json", "--executor",
+             executor, "--no-cache", "--select", "odd"],
+            capture_output=True,
+            text=True,
+            env={**os.environ, "PYTHONPATH": str(package)},
+            check=False,
+        )  # fmt: skip
+        assert result.returncode == 0, result.stderr
+        report = json.loads(result.stdout)
+        assert report["stats"]["engine"]["executor"] == executor
+        reports[executor] = report
+    findings = reports["process"]["findings"]
+    assert len(findings) == 41
+    turns = sum(len(row["messages"]) for row in rows)
+    assert [f["message"] for f in findings if f["line"] is None] == [f"{turns} turns in all"]
+    assert run_independent(reports["local"]) == run_independent(reports["process"])
+    mapped_here = reports["process"]["stats"]["engine"].get("jobs_mapped_here", 0)
+    assert mapped_here == (1 if kind == "tuple-keys" else 0)

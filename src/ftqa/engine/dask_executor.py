@@ -26,7 +26,7 @@ from ftqa.engine.inputs import Inputs, ProgressHook
 from ftqa.engine.mapping import Mapper
 from ftqa.engine.plan import RunPlan
 from ftqa.engine.reduction import Reduction
-from ftqa.engine.results import WorkerTally, fold_file, mapped_here
+from ftqa.engine.results import MapHere, WorkerTally, fold_file, mapped_here
 from ftqa.engine.worker import Job, JobResult, map_job
 from ftqa.errors import ConfigError
 from ftqa.load.chunks import ByteRange, open_binary
@@ -71,8 +71,9 @@ class DaskExecutor:
                     client.submit(_map_task, job, plan_data, pure=True, key=_key(job))
                     for job in entry.jobs
                 ]
+            map_here = MapHere(mapper)
             for entry in files:
-                _reduce_file(entry, reduction, progress, self.tally)
+                _reduce_file(entry, reduction, progress, self.tally, map_here)
 
 
 @dataclass
@@ -115,7 +116,11 @@ def _ranges(scans: list[tuple[int, int]], starts: list[int], size: int) -> list[
 
 
 def _reduce_file(
-    entry: _File, reduction: Reduction, progress: ProgressHook | None, tally: WorkerTally
+    entry: _File,
+    reduction: Reduction,
+    progress: ProgressHook | None,
+    tally: WorkerTally,
+    map_here: MapHere,
 ) -> None:
     def mapped() -> Iterator[tuple[Job, JobResult, bool]]:
         for job, future in zip(entry.jobs, entry.futures, strict=True):
@@ -124,7 +129,7 @@ def _reduce_file(
             yield job, result, True
 
     sha256 = entry.sha256.result() if entry.sha256 is not None else None
-    fold_file(entry.split, entry.source, mapped(), reduction, progress, tally, sha256)
+    fold_file(entry.split, entry.source, mapped(), reduction, progress, tally, map_here, sha256)
 
 
 def _chunkable(source: Source) -> bool:
@@ -157,7 +162,7 @@ def _map_task(job: Job, plan_data: bytes) -> JobResult:
             mapper = Mapper.build(plan, CallTimer(None), plan.checkers())
             attach(mapper, plan)
             _MAPPERS[key] = mapper
-        return map_job(mapper, job)
+        return map_job(mapper, job).for_transport()
 
 
 def _open(path: str) -> Any:

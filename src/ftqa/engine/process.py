@@ -18,8 +18,8 @@ from ftqa.engine.mapping import Mapper
 from ftqa.engine.plan import RunPlan
 from ftqa.engine.pool import WorkerPool, cpus
 from ftqa.engine.reduction import Reduction
-from ftqa.engine.results import WorkerTally, fold_file, mapped_here
-from ftqa.engine.worker import Job, JobResult, map_job
+from ftqa.engine.results import MapHere, WorkerTally, fold_file, mapped_here
+from ftqa.engine.worker import Job, JobResult
 from ftqa.load import Source
 from ftqa.load.chunks import plan_ranges
 from ftqa.load.source import GZIP_MAGIC, is_url
@@ -48,7 +48,6 @@ class ProcessExecutor:
         self.chunk_bytes = chunk_bytes
         self.note: str | None = None
         self.tally = WorkerTally()
-        self._spare: Mapper | None = None
 
     def map_into(
         self,
@@ -65,8 +64,9 @@ class ProcessExecutor:
         pool = WorkerPool(min(self.workers, len(jobs)), plan)
         try:
             results = pool.results(jobs, window=2 * self.workers + 2)
+            map_here = MapHere(mapper)
             for entry in files:
-                self._file(entry, jobs, results, reduction, mapper, progress)
+                self._file(entry, jobs, results, reduction, map_here, progress)
         finally:
             pool.close()
         if pool.lost:
@@ -98,7 +98,7 @@ class ProcessExecutor:
         jobs: list[Job],
         results: Iterator[tuple[int, JobResult | None]],
         reduction: Reduction,
-        mapper: Mapper,
+        map_here: MapHere,
         progress: ProgressHook | None,
     ) -> None:
         def mapped() -> Iterator[tuple[Job, JobResult, bool]]:
@@ -106,15 +106,18 @@ class ProcessExecutor:
                 index, result = next(results)
                 if result is not None:
                     yield jobs[index], result, True
-                    continue
-                # Its worker died: map it here, on checkers of its own.
-                self._spare = self._spare or Mapper.build(
-                    mapper.plan, mapper.timer, mapper.plan.checkers()
-                )
-                yield jobs[index], map_job(self._spare, jobs[index]), False
+                else:  # its worker died
+                    yield jobs[index], map_here(jobs[index]), False
 
         fold_file(
-            entry.split, entry.source, mapped(), reduction, progress, self.tally, entry.sha256
+            entry.split,
+            entry.source,
+            mapped(),
+            reduction,
+            progress,
+            self.tally,
+            map_here,
+            entry.sha256,
         )
 
 

@@ -4,7 +4,7 @@ process, and folding one file's job results into the reduce side in order."""
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from ftqa.engine.inputs import Inputs, ProgressHook
@@ -13,7 +13,8 @@ from ftqa.engine.mapping import Mapper
 from ftqa.engine.plan import RunPlan
 from ftqa.engine.reduction import Reduction
 from ftqa.engine.shift import shifted
-from ftqa.engine.worker import Job, JobResult
+from ftqa.engine.transport import TransportError
+from ftqa.engine.worker import Job, JobResult, map_job
 from ftqa.errors import InputError
 from ftqa.load import Source
 
@@ -40,6 +41,21 @@ def mapped_here(
     return f"mapped in one process: {reason}"
 
 
+class MapHere:
+    """Maps a job in this process, on checkers of its own (built when first needed): for jobs
+    whose worker died or whose rows could not be read back."""
+
+    def __init__(self, mapper: Mapper) -> None:
+        self.mapper = mapper
+        self._own: Mapper | None = None
+
+    def __call__(self, job: Job) -> JobResult:
+        if self._own is None:
+            plan = self.mapper.plan
+            self._own = Mapper.build(plan, self.mapper.timer, plan.checkers())
+        return map_job(self._own, job)
+
+
 @dataclass
 class WorkerTally:
     """How the workers did: peak memory, time reading and mapping, row cache use."""
@@ -47,6 +63,7 @@ class WorkerTally:
     worker_peak_mb: float = 0.0
     map_seconds: float = 0.0
     cache_counts: list[int] = field(default_factory=lambda: [0, 0])
+    jobs_mapped_here: int = 0  # their rows could not be read back from the worker
 
     def add(self, result: JobResult) -> None:
         self.worker_peak_mb = max(self.worker_peak_mb, result.peak_rss_mb)
@@ -62,16 +79,25 @@ def fold_file(
     reduction: Reduction,
     progress: ProgressHook | None,
     tally: WorkerTally,
+    map_here: Callable[[Job], JobResult],
     sha256: str | None = None,
 ) -> None:
     """Reduce one file's job results, in job order; each is (job, result, mapped by a
-    worker). Rows are moved to their place once the rows of the jobs before are counted."""
+    worker). Rows are moved to their place once the rows of the jobs before are counted. A job
+    whose rows cannot be read back is mapped again here (`map_here`)."""
     offset = 0
     formats: Counter[str] = Counter()
-    for job, result, remote in results:
+    for job, sent, remote in results:
+        result = sent
         if result.refused is not None:
             raise InputError(*result.refused)
-        reduction.rows(split, source.path, shifted(result.rows, offset))
+        try:
+            rows = result.mapped_rows()
+        except TransportError:
+            result, remote = map_here(job), False
+            tally.jobs_mapped_here += 1
+            rows = result.rows
+        reduction.rows(split, source.path, shifted(rows, offset))
         for checker, error in result.errors:
             reduction.failed(checker, error)
         for state, seconds in zip(reduction.states, result.seconds, strict=False):

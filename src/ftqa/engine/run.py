@@ -75,6 +75,7 @@ def run(
         (chosen, "note"),
         (tally, "worker_peak_mb"),
         (tally, "map_seconds"),
+        (tally, "jobs_mapped_here"),
     ):
         value = getattr(owner, attribute, None)
         if value:
