@@ -6,7 +6,7 @@ a reduce step keeps several such columns for every row of the dataset: at five m
 from __future__ import annotations
 
 from array import array
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 import numpy as np
 
@@ -23,6 +23,16 @@ class IntColumn:
         except OverflowError:
             self.values = array("q", self.values)
             self.values.append(value)
+
+    def extend(self, values: Iterable[int]) -> None:
+        values = values if isinstance(values, list) else list(values)
+        count = len(self.values)
+        try:
+            self.values.extend(values)
+        except OverflowError:
+            del self.values[count:]  # what went in before the value that did not fit
+            self.values = array("q", self.values)
+            self.values.extend(values)
 
     def __len__(self) -> int:
         return len(self.values)

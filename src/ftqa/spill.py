@@ -12,6 +12,7 @@ import contextlib
 import tempfile
 from array import array
 from collections.abc import Iterable, Iterator, Sequence
+from itertools import accumulate
 from typing import IO
 
 FLUSH_BYTES = 1 << 20
@@ -36,13 +37,29 @@ class TextStore:
     def add(self, text: str, clip: bool = True) -> int:
         """Append `text` (clipped to `max_chars` unless `clip` is False); its index."""
         if clip and len(text) > self.max_chars:
-            head = text[: self.max_chars - self.tail_chars]
-            text = head + "\n" + text[-self.tail_chars :] if self.tail_chars else head
+            text = self._clipped(text)
         self._pending += text.encode("utf-8", "surrogatepass")
         self._ends.append(self._written + len(self._pending))
         if len(self._pending) >= FLUSH_BYTES:
             self._flush()
         return len(self._ends) - 1
+
+    def add_many(self, texts: Iterable[str], clip: bool = True) -> None:
+        """`add` each of `texts`, in order."""
+        limit = self.max_chars
+        if clip:
+            texts = [text if len(text) <= limit else self._clipped(text) for text in texts]
+        data = [text.encode("utf-8", "surrogatepass") for text in texts]
+        ends = accumulate(map(len, data), initial=self._written + len(self._pending))
+        next(ends)
+        self._ends.extend(ends)
+        self._pending += b"".join(data)
+        if len(self._pending) >= FLUSH_BYTES:
+            self._flush()
+
+    def _clipped(self, text: str) -> str:
+        head = text[: self.max_chars - self.tail_chars]
+        return head + "\n" + text[-self.tail_chars :] if self.tail_chars else head
 
     def _flush(self) -> None:
         if not self._pending:

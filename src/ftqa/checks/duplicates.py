@@ -10,7 +10,7 @@ finding). Only keys, locations and a short excerpt per row are kept in memory.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import numpy as np
@@ -91,9 +91,12 @@ class DuplicatesChecker(Checker):
         return RowResult(features=(key, provided(EXCERPT, shown_part(parts))))
 
     def reduce(self, key: RowKey, features: Any) -> None:
-        scope_key, excerpt = features
-        self._log.add(key, excerpt, cut=False)
-        self._keys.add(scope_key)
+        self.reduce_many([key], [features])
+
+    def reduce_many(self, keys: Sequence[RowKey], features: Sequence[Any]) -> None:
+        scope_keys, excerpts = zip(*features, strict=True)
+        self._log.add_many(keys, excerpts, cut=False)
+        self._keys.add_many(scope_keys)
 
     def finish(self) -> Iterator[Finding]:
         log = self._log

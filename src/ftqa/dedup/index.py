@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 from array import array
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -85,6 +86,34 @@ class RowLog:
             self._texts.add((data[:EXCERPT_BYTES] if cut else data).decode("utf-8", "ignore"))
         return len(self.row) - 1
 
+    def add_many(self, keys: Sequence[Located], texts: Sequence[str], *, cut: bool = True) -> None:
+        """`add` each row of `keys` with its text, in order."""
+        file_ids = self._file_ids
+        last_file, last_id = None, 0
+        ids = []
+        for key in keys:
+            if key.file != last_file:
+                last_file = key.file
+                last_id = file_ids.get(last_file, -1)
+                if last_id < 0:
+                    last_id = file_ids[last_file] = len(self.files)
+                    self.files.append(last_file)
+            ids.append(last_id)
+        self.file.extend(ids)
+        self.row.extend([key.row for key in keys])
+        self.line.extend([-1 if key.line is None else key.line for key in keys])
+        self.split.extend([SPLITS.get(key.split, 0) for key in keys])
+        if self._keep_excerpts:
+            limit = EXCERPT_BYTES if cut else None
+            self._texts.add_many(
+                [
+                    text
+                    if text.isascii() and (limit is None or len(text) <= limit)
+                    else text.encode("utf-8", "replace")[:limit].decode("utf-8", "ignore")
+                    for text in texts
+                ]
+            )
+
     def excerpt(self, index: int) -> str:
         if not self._keep_excerpts:
             return ""
@@ -122,6 +151,10 @@ class KeyIndex:
     def add(self, key: bytes | None) -> None:
         self._keys.append(key if key is not None else _NO_KEY)
         self._valid.append(key is not None)
+
+    def add_many(self, keys: Sequence[bytes | None]) -> None:
+        self._keys.append(b"".join([_NO_KEY if key is None else key for key in keys]))
+        self._valid.extend([key is not None for key in keys])
 
     def keys(self) -> np.ndarray:
         return self._keys.all()
@@ -188,6 +221,18 @@ class SignatureIndex:
         self._store.append(signature or self._empty)
         self._has.append(bool(signature))
         self._count += 1
+
+    def add_signatures(self, signatures: Sequence[bytes]) -> None:
+        """`add_signature` each of `signatures`, in order."""
+        if self._pending:
+            self._flush()
+        empty = self._empty
+        width = len(empty)
+        if any(signature and len(signature) != width for signature in signatures):
+            raise ValueError("a signature of another number of permutations")
+        self._store.append(b"".join([signature or empty for signature in signatures]))
+        self._has.extend([bool(signature) for signature in signatures])
+        self._count += len(signatures)
 
     def _flush(self) -> None:
         if not self._pending:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import re
 from array import array
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -74,20 +75,30 @@ class SideIndex:
         self._signed = 0
 
     def add(self, feature: SideFeature) -> None:
-        key, facts, payload, signed = feature
-        self.keys.add(key)
-        self._facts += facts
-        if signed:
-            self._starts.append(-1)
-            self._ends.append(-1)
-            self._slots.append(self._signed)
-            self._signed += 1
-            self._signatures.append(payload)
-        else:
-            self._starts.append(len(self._shingles))
-            self._shingles.frombytes(payload)
-            self._ends.append(len(self._shingles))
-            self._slots.append(-1)
+        self.add_many([feature])
+
+    def add_many(self, features: Sequence[SideFeature]) -> None:
+        self.keys.add_many([feature[0] for feature in features])
+        self._facts += b"".join([feature[1] for feature in features])
+        starts, ends, slots, signed_payloads = [], [], [], []
+        shingles = self._shingles
+        for _, _, payload, signed in features:
+            if signed:
+                starts.append(-1)
+                ends.append(-1)
+                slots.append(self._signed + len(signed_payloads))
+                signed_payloads.append(payload)
+            else:
+                starts.append(len(shingles))
+                shingles.frombytes(payload)
+                ends.append(len(shingles))
+                slots.append(-1)
+        self._starts.extend(starts)
+        self._ends.extend(ends)
+        self._slots.extend(slots)
+        self._signed += len(signed_payloads)
+        if signed_payloads:
+            self._signatures.append(b"".join(signed_payloads))
 
     def side(self, threshold: float, compare_text: bool = True) -> Side:
         """The side's arrays (sharing this index's buffers) and its signature store."""

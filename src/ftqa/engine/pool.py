@@ -15,6 +15,7 @@ import subprocess
 import sys
 import tempfile
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
 from typing import IO
 
 from ftqa.engine.plan import RunPlan
@@ -61,6 +62,22 @@ class _Worker:
         return lines[-1] if lines else f"it exited with code {code}"
 
 
+@dataclass
+class _Run:
+    """The state of handing out one run's jobs."""
+
+    jobs: Sequence[Job]
+    window: int
+    following: int  # the next index to yield
+    idle: list[_Worker]
+    queued: int = -1  # the next index to hand out
+    done: dict[int, JobResult | None] = field(default_factory=dict)
+    selector: selectors.BaseSelector = field(default_factory=selectors.DefaultSelector)
+
+    def __post_init__(self) -> None:
+        self.queued = self.following
+
+
 class WorkerPool:
     def __init__(self, size: int, plan: RunPlan) -> None:
         header = (os.getpid(), list(sys.path), pickle.dumps(plan))
@@ -69,45 +86,53 @@ class WorkerPool:
         self.workers = [_Worker(setup) for _ in range(size)]
         self.lost: list[str] = []  # why workers died, for the report
 
-    def results(self, jobs: Sequence[Job], window: int) -> Iterator[tuple[int, JobResult | None]]:
-        """(index, result) in job order; None when the job's worker died (map it elsewhere)."""
-        done: dict[int, JobResult | None] = {}
-        following = 0  # the next index to yield
-        queued = 0  # the next index to hand out
-        selector = selectors.DefaultSelector()
-        idle = list(self.workers)
+    def results(
+        self, jobs: Sequence[Job], window: int, first: int = 0
+    ) -> Iterator[tuple[int, JobResult | None]]:
+        """(index, result) in job order from `first` on (jobs before it are mapped elsewhere);
+        None when the job's worker died (map it elsewhere). The first jobs are handed out
+        before this returns, so workers start while the caller does something else."""
+        run = _Run(jobs, window, first, list(self.workers))
+        self._hand_out(run)
+        return self._collect(run)
+
+    def _hand_out(self, run: _Run) -> None:
+        while run.idle and run.queued < len(run.jobs) and run.queued < run.following + run.window:
+            worker = run.idle.pop()
+            if worker.give(run.queued, run.jobs[run.queued]):
+                run.selector.register(worker.stdout, selectors.EVENT_READ, worker)
+            else:
+                self._lose(worker)
+                run.done[run.queued] = None
+            run.queued += 1
+
+    def _collect(self, run: _Run) -> Iterator[tuple[int, JobResult | None]]:
+        done = run.done
         try:
-            while following < len(jobs):
-                while idle and queued < len(jobs) and queued < following + window:
-                    worker = idle.pop()
-                    if worker.give(queued, jobs[queued]):
-                        selector.register(worker.stdout, selectors.EVENT_READ, worker)
-                    else:
-                        self._lose(worker)
-                        done[queued] = None
-                    queued += 1
-                if following in done:
-                    yield following, done.pop(following)
-                    following += 1
+            while run.following < len(run.jobs):
+                self._hand_out(run)
+                if run.following in done:
+                    yield run.following, done.pop(run.following)
+                    run.following += 1
                     continue
-                if not selector.get_map():
+                if not run.selector.get_map():
                     # Nothing runs and the next job is not done: no worker is left for it.
-                    done[following] = None
-                    queued = max(queued, following + 1)
+                    done[run.following] = None
+                    run.queued = max(run.queued, run.following + 1)
                     continue
-                for key, _ in selector.select():
+                for key, _ in run.selector.select():
                     worker = key.data
-                    selector.unregister(worker.stdout)
+                    run.selector.unregister(worker.stdout)
                     index = worker.job
                     assert index is not None
                     try:
                         done[index] = receive(worker.stdout)
-                        idle.append(worker)
+                        run.idle.append(worker)
                     except (EOFError, OSError, pickle.UnpicklingError):
                         self._lose(worker)
                         done[index] = None
         finally:
-            selector.close()
+            run.selector.close()
 
     def _lose(self, worker: _Worker) -> None:
         self.lost.append(worker.failure())

@@ -10,6 +10,7 @@ this process instead and says so in the report.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -48,6 +49,7 @@ class ProcessExecutor:
         self.chunk_bytes = chunk_bytes
         self.note: str | None = None
         self.tally = WorkerTally()
+        self._first_here = False
 
     def map_into(
         self,
@@ -61,14 +63,21 @@ class ProcessExecutor:
         if self.note is not None:
             return
         jobs, files = self._jobs(inputs)
-        pool = WorkerPool(min(self.workers, len(jobs)), plan)
+        # This process maps the first job itself while the workers start (about a second),
+        # through the row cache like them.
+        first = 1 if len(jobs) > 1 else 0
+        self._first_here = bool(first)
+        pool = WorkerPool(min(self.workers, len(jobs) - first), plan)
+        map_here = MapHere(mapper, cached=True)
         try:
-            results = pool.results(jobs, window=2 * self.workers + 2)
-            map_here = MapHere(mapper)
+            results = pool.results(jobs, 2 * self.workers + 2, first)
+            if first:
+                results = itertools.chain([(0, map_here(jobs[0]))], results)
             for entry in files:
                 self._file(entry, jobs, results, reduction, map_here, progress)
         finally:
             pool.close()
+            map_here.close()
         if pool.lost:
             self.note = f"a worker process failed ({pool.lost[0]}); its chunks were mapped here"
 
@@ -105,7 +114,7 @@ class ProcessExecutor:
             for _ in range(entry.count):
                 index, result = next(results)
                 if result is not None:
-                    yield jobs[index], result, True
+                    yield jobs[index], result, not (index == 0 and self._first_here)
                 else:  # its worker died
                     yield jobs[index], map_here(jobs[index]), False
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ftqa.collector import Collector
+from ftqa.engine.collection import collect_young
 from ftqa.engine.fixing import with_group_fixes
 from ftqa.engine.mapping import CheckerState, MappedRow, failure
 from ftqa.errors import is_crash
@@ -19,6 +20,8 @@ from ftqa.finding import Finding
 from ftqa.report import FileInfo
 from ftqa.rowresult import RowKey
 from ftqa.timelimit import CallTimer
+
+REDUCE_BLOCK = 1024  # rows a reduce step receives at once
 
 
 class Examples:
@@ -65,31 +68,62 @@ class Reduction:
     row_formats: Counter[str] = field(default_factory=Counter)
 
     def rows(self, split: str, file: str, mapped: Iterable[MappedRow]) -> None:
-        """Take mapped rows of one file, in row order."""
-        collector_add = self.collector.add
-        states = self.states
-        examples = self.examples
+        """Take mapped rows of one file, in row order, a block of rows at a time."""
+        block: list[MappedRow] = []
+        end = REDUCE_BLOCK
         for row in mapped:
+            if row.row >= end:
+                self._block(split, file, block)
+                collect_young()
+                block = []
+                end = (row.row // REDUCE_BLOCK + 1) * REDUCE_BLOCK
+            block.append(row)
+        if block:
+            self._block(split, file, block)
+
+    def _block(self, split: str, file: str, block: list[MappedRow]) -> None:
+        """Reduce a block of rows: each checker's features in one `reduce_many` call, then the
+        rows' findings, but none of a checker whose reduce failed in this block or before.
+        Blocks are cut at fixed row numbers, so every executor cuts them alike."""
+        states = self.states
+        keys: dict[int, list[RowKey]] = {}
+        features: dict[int, list[Any]] = {}
+        found: list[tuple[int, Finding]] = []
+        examples = self.examples
+        for row in block:
             key = None
             for index, result in row.results:
-                state = states[index]
-                if state.error is not None:
-                    continue  # failed on an earlier row: nothing after it counts
-                for finding in result.findings:
-                    collector_add(finding)
+                if result.findings:
+                    found.extend((index, finding) for finding in result.findings)
                 if result.features is not None:
                     key = key or RowKey(split, file, row.row, row.line)  # one per row, shared
-                    self._reduce(state, key, result.features)
+                    if index in keys:
+                        keys[index].append(key)
+                        features[index].append(result.features)
+                    else:
+                        keys[index] = [key]
+                        features[index] = [result.features]
             if examples is not None and row.example is not None:
                 examples.add(split, file, row)
+        for index, their_keys in keys.items():
+            state = states[index]
+            if state.error is None:
+                self._reduce(state, their_keys, features[index])
+        collector_add = self.collector.add
+        for index, finding in found:
+            if states[index].error is None:
+                collector_add(finding)
 
-    def _reduce(self, state: CheckerState, key: RowKey, features: Any) -> None:
-        started = self.timer.since = time.perf_counter()
+    def _reduce(self, state: CheckerState, keys: list[RowKey], features: list[Any]) -> None:
+        timer = self.timer
+        started = time.perf_counter()
+        # The time limit is per row: a block of n rows may take n times as long.
+        timer.since = started + (len(keys) - 1) * (timer.seconds or 0.0)
         try:
-            state.checker.reduce(key, features)
-            self.timer.since = None
+            state.checker.reduce_many(keys, features)
+            timer.since = None
         except BaseException as error:  # a faulty checker must not stop the others
-            self.timer.since = None
+            timer.since = None
             if not is_crash(error):
                 raise
             state.error = failure(error)
@@ -158,6 +192,7 @@ class Reduction:
 BOOKKEEPING = frozenset(
     {
         Reduction.rows.__code__,
+        Reduction._block.__code__,
         Reduction._reduce.__code__,
         Reduction._guard.__code__,
         Reduction._add.__code__,

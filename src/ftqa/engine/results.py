@@ -7,6 +7,8 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
+from ftqa.engine.cache import RowCache
+from ftqa.engine.cached_mapping import attach
 from ftqa.engine.inputs import Inputs, ProgressHook
 from ftqa.engine.local import LocalExecutor, file_info
 from ftqa.engine.mapping import Mapper
@@ -42,18 +44,28 @@ def mapped_here(
 
 
 class MapHere:
-    """Maps a job in this process, on checkers of its own (built when first needed): for jobs
-    whose worker died or whose rows could not be read back."""
+    """Maps a job in this process, on checkers of its own (built when first needed): the
+    run's first job while the workers start, and jobs whose worker died or whose rows could
+    not be read back. With `cached`, through a row cache connection of its own."""
 
-    def __init__(self, mapper: Mapper) -> None:
+    def __init__(self, mapper: Mapper, cached: bool = False) -> None:
         self.mapper = mapper
+        self.cached = cached
         self._own: Mapper | None = None
+        self._cache: RowCache | None = None
 
     def __call__(self, job: Job) -> JobResult:
         if self._own is None:
             plan = self.mapper.plan
             self._own = Mapper.build(plan, self.mapper.timer, plan.checkers())
+            if self.cached:
+                self._cache = attach(self._own, plan)
         return map_job(self._own, job)
+
+    def close(self) -> None:
+        if self._cache is not None:
+            self._cache.close()
+            self._cache = None
 
 
 @dataclass
@@ -65,9 +77,10 @@ class WorkerTally:
     cache_counts: list[int] = field(default_factory=lambda: [0, 0])
     jobs_mapped_here: int = 0  # their rows could not be read back from the worker
 
-    def add(self, result: JobResult) -> None:
-        self.worker_peak_mb = max(self.worker_peak_mb, result.peak_rss_mb)
-        self.map_seconds += result.wall_seconds
+    def add(self, result: JobResult, remote: bool = True) -> None:
+        if remote:
+            self.worker_peak_mb = max(self.worker_peak_mb, result.peak_rss_mb)
+            self.map_seconds += result.wall_seconds
         self.cache_counts[0] += result.cache_hits
         self.cache_counts[1] += result.cache_misses
 
@@ -103,8 +116,7 @@ def fold_file(
         for state, seconds in zip(reduction.states, result.seconds, strict=False):
             state.seconds += seconds
         offset += result.counted
-        if remote:
-            tally.add(result)
+        tally.add(result, remote)
         formats.update(result.formats)
         sha256 = sha256 or result.sha256
         if progress is not None:

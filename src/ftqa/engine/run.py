@@ -11,6 +11,7 @@ from typing import Protocol
 
 from ftqa.collector import Collector
 from ftqa.config import Settings
+from ftqa.engine import collection
 from ftqa.engine.build import build_report
 from ftqa.engine.cached_mapping import attach
 from ftqa.engine.choice import choose
@@ -61,7 +62,7 @@ def run(
     reduction = Reduction(mapper.states, collector, timer, examples)
     cache = attach(mapper, plan)
     try:
-        with timer:
+        with timer, collection.paused():
             chosen.map_into(plan, inputs, reduction, mapper, progress)
             stats, extras = reduction.finish(with_fixes)
     finally:

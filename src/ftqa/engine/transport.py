@@ -13,10 +13,6 @@ reduce side raises `TransportError`, and its job is mapped again there.
 
 from __future__ import annotations
 
-import contextlib
-import gc
-from collections.abc import Iterator
-
 import msgpack
 
 from ftqa.engine.mapping import MappedRow
@@ -70,22 +66,3 @@ def unpack_rows(data: bytes, findings: list[Finding]) -> list[MappedRow]:
     if taken != len(findings):
         raise TransportError(f"{len(findings)} findings sent, {taken} placed")
     return rows
-
-
-@contextlib.contextmanager
-def out_of_collection() -> Iterator[None]:
-    """Make what the block creates invisible to cyclic garbage collection.
-
-    Reading a chunk's results back makes hundreds of thousands of fresh objects; each of them
-    would count towards cyclic collections that walk them and every object of the run's reduce
-    side again (measured: ten times the reading itself). They hold no reference cycles, and
-    reference counting frees them once reduced, so they are moved out of the collector's reach
-    (`gc.freeze`) before it runs again."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.freeze()
-        if enabled:
-            gc.enable()

@@ -28,9 +28,10 @@ from types import FrameType
 from typing import Any, BinaryIO, NoReturn
 
 from ftqa.engine.cached_mapping import attach
+from ftqa.engine.collection import out_of_collection
 from ftqa.engine.mapping import BOOKKEEPING, MappedRow, Mapper
 from ftqa.engine.plan import RunPlan
-from ftqa.engine.transport import out_of_collection, pack_rows, unpack_rows
+from ftqa.engine.transport import pack_rows, unpack_rows
 from ftqa.errors import FtqaError, InputError
 from ftqa.finding import Finding
 from ftqa.load import Limits, open_path

@@ -123,26 +123,35 @@ class ContradictionsChecker(LabelRules, AnswerTiers, AnswerReports, Checker):
         return [None if row is None else RowResult(features=tuple(next(signed))) for row in rows]
 
     def reduce(self, key: RowKey, features: Any) -> None:
-        row = RowFeatures(*features)
-        self._log.add(key, row.response)
-        self._kind.append(row.kind)
-        self._prompt_keys.add(row.prompt_key)
-        self._response_keys.add(row.response_key)
-        self._rejected_keys.add(row.rejected_key)
-        self._signatures.add_signature(row.prompt_signature)
-        self._prompts.add(row.prompt)
-        self._has_prompt.append(row.has_prompt)
-        self._prompt_words.append(row.prompt_words)
-        self._responses.add(row.response)
-        self._rejected.add(row.rejected)
-        system = 0
-        if row.system is not None:
-            system = self._systems.setdefault(row.system, len(self._systems))
-        self._system_ids.append(system)
-        file_id = self._log.file[-1]
-        self._files.append(file_id)
-        if row.kind == ANSWER and file_id not in self._not_labels:
-            self._track_label(file_id, row.label)
+        self.reduce_many([key], [features])
+
+    def reduce_many(self, keys: Sequence[RowKey], features: Sequence[Any]) -> None:
+        rows = [RowFeatures(*row) for row in features]
+        start = len(self._log)
+        self._log.add_many(keys, [row.response for row in rows])
+        self._kind.extend([row.kind for row in rows])
+        self._prompt_keys.add_many([row.prompt_key for row in rows])
+        self._response_keys.add_many([row.response_key for row in rows])
+        self._rejected_keys.add_many([row.rejected_key for row in rows])
+        self._signatures.add_signatures([row.prompt_signature for row in rows])
+        self._prompts.add_many([row.prompt for row in rows])
+        self._has_prompt.extend([row.has_prompt for row in rows])
+        self._prompt_words.extend([row.prompt_words for row in rows])
+        self._responses.add_many([row.response for row in rows])
+        self._rejected.add_many([row.rejected for row in rows])
+        systems = self._systems
+        self._system_ids.extend(
+            [
+                0 if row.system is None else systems.setdefault(row.system, len(systems))
+                for row in rows
+            ]
+        )
+        file_ids = self._log.file[start:]
+        self._files.extend(file_ids)
+        not_labels = self._not_labels
+        for row, file_id in zip(rows, file_ids, strict=True):
+            if row.kind == ANSWER and file_id not in not_labels:
+                self._track_label(file_id, row.label)
 
     def _track_label(self, file_id: int, label: bytes | None) -> None:
         keys = self._label_keys.setdefault(file_id, set())

@@ -6,7 +6,7 @@ from __future__ import annotations
 import copy
 from array import array
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from ftqa.checker import CheckContext, Checker, Drop, Edit
@@ -128,9 +128,16 @@ class LeakageChecker(RowRules, StopTokenRules, SeparatorRules, ConsistencyRules,
         return RowResult(out, features, measures)
 
     def reduce(self, key: RowKey, features: tuple[Any, ...]) -> None:
+        self.reduce_many([key], [features])
+
+    def reduce_many(self, keys: Sequence[RowKey], features: Sequence[Any]) -> None:
+        first = self._remember(keys)
+        for index, row in enumerate(features, first):
+            self._reduce_row(index, row)
+
+    def _reduce_row(self, index: int, features: Sequence[Any]) -> None:
         tokens, token_counts, labels, untrimmed, line_endings, reply, endings, held = features[:8]
         template, completion = features[8:]
-        index = self._remember(key)
         self._rows_with_tokens += tokens > 0
         self._token_counts.update(token_counts)
         self._label_rows += labels
@@ -144,15 +151,19 @@ class LeakageChecker(RowRules, StopTokenRules, SeparatorRules, ConsistencyRules,
         if completion is not None:
             self._remember_completion(index, completion)
 
-    def _remember(self, key: RowKey) -> int:
-        file_id = self._files.get(key.file)
-        if file_id is None:
-            file_id = self._files[key.file] = len(self._file_names)
-            self._file_names.append(key.file)
-        self._file.append(file_id)
-        self._row.append(key.row)
-        self._line.append(key.line if key.line is not None else -1)
-        return len(self._row) - 1
+    def _remember(self, keys: Sequence[RowKey]) -> int:
+        """Log the rows' places; the index of the first."""
+        first = len(self._row)
+        files = self._files
+        for key in keys:
+            file_id = files.get(key.file)
+            if file_id is None:
+                file_id = files[key.file] = len(self._file_names)
+                self._file_names.append(key.file)
+            self._file.append(file_id)
+        self._row.extend([key.row for key in keys])
+        self._line.extend([-1 if key.line is None else key.line for key in keys])
+        return first
 
     @staticmethod
     def _messages(record: Record) -> list[Message]:

@@ -197,14 +197,19 @@ class NearDuplicatesChecker(Checker):
         )
 
     def reduce(self, key: RowKey, features: Any) -> None:
-        excerpt, signature, exact, prompt_side, answer_side, semantic = features
-        self._log.add(key, excerpt, cut=False)
-        self._index.add_signature(signature)
-        self._exact.add(exact)
-        self._prompt_side.add(prompt_side)
-        self._answer_side.add(answer_side)
+        self.reduce_many([key], [features])
+
+    def reduce_many(self, keys: Sequence[RowKey], features: Sequence[Any]) -> None:
+        excerpts, signatures, exact, prompt_sides, answer_sides, semantic = zip(
+            *features, strict=True
+        )
+        self._log.add_many(keys, excerpts, cut=False)
+        self._index.add_signatures(signatures)
+        self._exact.add_many(exact)
+        self._prompt_side.add_many(prompt_sides)
+        self._answer_side.add_many(answer_sides)
         if self._texts is not None:
-            self._texts.add(semantic or "")
+            self._texts.add_many([text or "" for text in semantic])
 
     def finish(self) -> Iterator[Finding]:
         _, splits = self._log.arrays()
