@@ -126,7 +126,11 @@ def test_the_collector_is_paused_and_young_cycles_still_go():
         assert gc.get_count()[0] > 0
         collection.collect_young()
         assert gc.get_count()[0] == 0
+        with collection.out_of_collection():
+            kept = [[index] for index in range(100)]
+        assert gc.get_freeze_count() >= len(kept)
     assert gc.isenabled()
+    assert gc.get_freeze_count() == 0  # handed back: a long-lived caller's garbage still goes
 
 
 FAILS = """

@@ -65,6 +65,22 @@ PLACEHOLDERS = frozenset(
 )
 INPUT_PLACEHOLDERS = PLACEHOLDERS | frozenset({"none", "null", "nan", "<none>", "<empty>"})
 _SPACES = re.compile(r"\s+")
+PLACEHOLDER_CHARS = max(len(value) for value in INPUT_PLACEHOLDERS)
+
+
+def _visible_chars(text: str) -> int:
+    """Characters that are not whitespace: a lower bound of a normalized value's length."""
+    return sum(map(len, text.split()))
+
+
+def _too_long_for_a_placeholder(text: str) -> bool:
+    """Most messages, told without normalizing their whitespace; an input placeholder is the
+    part after the last blank line."""
+    if len(text) <= PLACEHOLDER_CHARS or _visible_chars(text) <= PLACEHOLDER_CHARS:
+        return False
+    return "\n\n" not in text or _visible_chars(text.rsplit("\n\n", 1)[-1]) > PLACEHOLDER_CHARS
+
+
 _FENCE = re.compile(r"^[ \t]*(?:```|~~~)", re.M)
 # Words a complete English sentence does not end with.
 DANGLING = frozenset(
@@ -141,6 +157,8 @@ class ContentChecker(Checker):
 
     def _placeholder(self, record: Record, message: Message) -> Finding | None:
         text = message.content
+        if _too_long_for_a_placeholder(text):
+            return None
         if message.role in ("user", "developer", "system"):
             last = text.rsplit("\n\n", 1)[-1] if "\n\n" in text else text
             value = _SPACES.sub(" ", last.strip()).lower()

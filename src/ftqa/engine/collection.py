@@ -17,15 +17,20 @@ from collections.abc import Iterator
 
 @contextlib.contextmanager
 def paused() -> Iterator[None]:
-    """No automatic collections in the block; one full collection after it."""
+    """No automatic collections in the block. After it, what the run froze out of reach
+    (`out_of_collection`) is handed back to the collector, unless the caller had frozen objects
+    of its own; no full collection is forced (it would walk a long-lived caller's whole heap,
+    a test suite's or a notebook's, on every run)."""
     enabled = gc.isenabled()
+    frozen_before = gc.get_freeze_count()
     gc.disable()
     try:
         yield
     finally:
+        if frozen_before == 0:
+            gc.unfreeze()
         if enabled:
             gc.enable()
-            gc.collect()
 
 
 def collect_young() -> None:
