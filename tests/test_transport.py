@@ -64,7 +64,8 @@ def test_mapped_rows_round_trip_through_messagepack():
     assert packed is not None
     data, findings = packed
     assert [f.rule for f in findings] == ["email-address", "a", "b"]
-    back = unpack_rows(data, findings)
+    back, combined = unpack_rows(data, findings)
+    assert combined == []
     assert back == rows
     assert back[2].example == (2, "label", {"x": None})
     assert [f.rule for f in back[2].results[0][1].findings] == ["a", "b"]
@@ -75,7 +76,7 @@ def test_tuples_come_back_as_lists_as_from_the_row_cache():
     rows = [MappedRow(0, 1, "chat", [(0, RowResult(features=(b"k", ("a", 1))))])]
     packed = pack_rows(rows)
     assert packed is not None
-    assert unpack_rows(*packed)[0].results[0][1].features == [b"k", ["a", 1]]
+    assert unpack_rows(*packed)[0][0].results[0][1].features == [b"k", ["a", 1]]
 
 
 @pytest.mark.parametrize("features", [np.int64(3), 2**70, {"a": {1, 2}}])
@@ -167,3 +168,81 @@ def test_process_report_equals_local_whatever_the_features_are(tmp_path: Path, k
     assert run_independent(reports["local"]) == run_independent(reports["process"])
     mapped_here = reports["process"]["stats"]["engine"].get("jobs_mapped_here", 0)
     assert mapped_here == (1 if kind == "tuple-keys" else 0)
+
+
+def test_combined_features_travel_with_the_rows():
+    rows = _rows()
+    combined = [(3, [0, 2], [b"\x00\x01", [1, None]])]
+    packed = pack_rows(rows, combined)
+    assert packed is not None
+    back, combined_back = unpack_rows(*packed)
+    assert back == rows
+    assert combined_back == [(3, [0, 2], [b"\x00\x01", [1, None]])]
+
+
+COMBINES = """
+import ftqa
+
+
+class Sums(ftqa.Checker):
+    id = "sums"
+    summary = "Sums turns through combine and reduce_combined."
+    rules = (ftqa.Rule("total", ftqa.Severity.INFO, "The total."),)
+    pure_map = True
+
+    def __init__(self, options, context):
+        super().__init__(options, context)
+        self.total = 0
+        self.rows = []
+
+    def map(self, record, provided):
+        return ftqa.RowResult(features=[len(record.messages)])
+
+    def reduce_many(self, keys, features):
+        self.reduce_combined(keys, self.combine(features))
+
+    def combine(self, features):
+        if {fail}:
+            raise RuntimeError("cannot combine")
+        return bytes(row[0] for row in features)
+
+    def reduce_combined(self, keys, combined):
+        self.total += sum(combined)
+        self.rows.extend(key.row for key in keys)
+
+    def finish(self):
+        assert self.rows == sorted(self.rows) and len(set(self.rows)) == len(self.rows)
+        return [self.finding("total", f"{{self.total}} turns in {{len(self.rows)}} rows")]
+"""
+
+
+@pytest.mark.parametrize("fail", [False, True])
+def test_a_checker_that_combines_reports_the_same_on_every_executor(tmp_path: Path, fail: bool):
+    package = installed_plugin(
+        tmp_path, "ftqa_sums", "sums = sums:Sums", "sums", COMBINES.format(fail=fail)
+    )
+    data = tmp_path / "train.jsonl"
+    turn = [{"role": "user", "content": "hi " * 50}, {"role": "assistant", "content": "yo"}]
+    rows = [{"messages": turn * (1 + i % 3), "id": i} for i in range(6000)]
+    data.write_text("".join(json.dumps(row) + "\n" for row in rows))
+    reports = {}
+    for executor in ("local", "process"):
+        result = subprocess.run(
+            [sys.executable, "-m", "ftqa", "check", str(data), "--format", "json", "--executor",
+             executor, "--no-cache", "--select", "sums", "--jobs", "2"],
+            capture_output=True,
+            text=True,
+            env={**os.environ, "PYTHONPATH": str(package)},
+            check=False,
+        )  # fmt: skip
+        assert result.returncode == (1 if fail else 0), result.stderr
+        reports[executor] = json.loads(result.stdout)
+    for report in reports.values():
+        run = next(run for run in report["checks"] if run["id"] == "sums")
+        if fail:
+            assert run["status"] == "failed"
+            assert "cannot combine" in run["note"]
+        else:
+            turns = sum(len(row["messages"]) for row in rows)
+            assert [f["message"] for f in report["findings"]] == [f"{turns} turns in 6000 rows"]
+    assert run_independent(reports["local"]) == run_independent(reports["process"])

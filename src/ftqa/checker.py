@@ -170,6 +170,18 @@ class Checker:
         for key, row in zip(keys, features, strict=True):
             reduce(key, row)
 
+    def combine(self, features: Sequence[Any]) -> Any:
+        """Optional, with `reduce_combined`: several rows' features (in row order) as one
+        plain value, such as a column of keys as one bytes object. Executors that map in other
+        processes call it there, on a job's rows, so that a block crosses to the reduce side as
+        a few large values rather than a few small ones a row; `reduce_combined(keys,
+        combine(features))` must leave what `reduce_many(keys, features)` leaves."""
+        raise NotImplementedError
+
+    def reduce_combined(self, keys: Sequence[RowKey], combined: Any) -> None:
+        """Fold what `combine` gave for the rows of `keys` (see `combine`)."""
+        raise NotImplementedError
+
     def finish(self) -> Iterable[Finding]:
         """Dataset-wide findings, from the features `reduce` received."""
         return ()

@@ -15,6 +15,8 @@ from collections.abc import Iterable, Iterator, Sequence
 from itertools import accumulate
 from typing import IO
 
+import numpy as np
+
 FLUSH_BYTES = 1 << 20
 
 
@@ -54,6 +56,27 @@ class TextStore:
         next(ends)
         self._ends.extend(ends)
         self._pending += b"".join(data)
+        if len(self._pending) >= FLUSH_BYTES:
+            self._flush()
+
+    def pack(self, texts: Iterable[str], clip: bool = True) -> list[bytes]:
+        """`texts` as `add_many` would store them, as plain data (`[UTF-8 bytes, lengths]`) for
+        `add_packed`: a block of texts crosses a process boundary as two bytes objects."""
+        limit = self.max_chars
+        if clip:
+            texts = [text if len(text) <= limit else self._clipped(text) for text in texts]
+        data = [text.encode("utf-8", "surrogatepass") for text in texts]
+        return [b"".join(data), array("Q", map(len, data)).tobytes()]
+
+    def add_packed(self, packed: Sequence[bytes]) -> None:
+        """Add texts that `pack` gave (of a store with the same limits), in order."""
+        blob, lengths = packed
+        sizes = np.frombuffer(lengths, dtype=np.uint64)
+        if int(sizes.sum()) != len(blob):
+            raise ValueError("packed texts whose lengths do not add up")
+        ends = np.cumsum(sizes) + np.uint64(self._written + len(self._pending))
+        self._ends.frombytes(ends.astype(np.uint64).tobytes())
+        self._pending += blob
         if len(self._pending) >= FLUSH_BYTES:
             self._flush()
 

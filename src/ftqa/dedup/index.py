@@ -88,6 +88,21 @@ class RowLog:
 
     def add_many(self, keys: Sequence[Located], texts: Sequence[str], *, cut: bool = True) -> None:
         """`add` each row of `keys` with its text, in order."""
+        self._places(keys)
+        if self._keep_excerpts:
+            self._texts.add_many(self._excerpts(texts, cut))
+
+    @staticmethod
+    def _excerpts(texts: Sequence[str], cut: bool) -> list[str]:
+        limit = EXCERPT_BYTES if cut else None
+        return [
+            text
+            if text.isascii() and (limit is None or len(text) <= limit)
+            else text.encode("utf-8", "replace")[:limit].decode("utf-8", "ignore")
+            for text in texts
+        ]
+
+    def _places(self, keys: Sequence[Located]) -> None:
         file_ids = self._file_ids
         last_file, last_id = None, 0
         ids = []
@@ -103,16 +118,20 @@ class RowLog:
         self.row.extend([key.row for key in keys])
         self.line.extend([-1 if key.line is None else key.line for key in keys])
         self.split.extend([SPLITS.get(key.split, 0) for key in keys])
+
+    def pack_texts(self, texts: Sequence[str], *, cut: bool = True) -> list[bytes]:
+        """The excerpts `add_many` would keep of `texts`, as plain data for `add_packed`."""
+        if not self._keep_excerpts:
+            return [b"", b""]
+        return self._texts.pack(self._excerpts(texts, cut))
+
+    def add_packed(self, keys: Sequence[Located], texts: Sequence[bytes]) -> None:
+        """`add_many` of rows whose excerpts `pack_texts` gave."""
+        if self._keep_excerpts and len(texts[1]) != 8 * len(keys):
+            raise ValueError("packed excerpts of another number of rows")
+        self._places(keys)
         if self._keep_excerpts:
-            limit = EXCERPT_BYTES if cut else None
-            self._texts.add_many(
-                [
-                    text
-                    if text.isascii() and (limit is None or len(text) <= limit)
-                    else text.encode("utf-8", "replace")[:limit].decode("utf-8", "ignore")
-                    for text in texts
-                ]
-            )
+            self._texts.add_packed(texts)
 
     def excerpt(self, index: int) -> str:
         if not self._keep_excerpts:
@@ -153,8 +172,24 @@ class KeyIndex:
         self._valid.append(key is not None)
 
     def add_many(self, keys: Sequence[bytes | None]) -> None:
-        self._keys.append(b"".join([_NO_KEY if key is None else key for key in keys]))
-        self._valid.extend([key is not None for key in keys])
+        self.add_packed(self.pack(keys))
+
+    @staticmethod
+    def pack(keys: Sequence[bytes | None]) -> list[bytes]:
+        """`keys` as plain data for `add_packed`: `[16 bytes a key, a validity byte a key]`."""
+        if any(key is not None and len(key) != len(_NO_KEY) for key in keys):
+            raise ValueError("a key that is not 16 bytes")
+        return [
+            b"".join([_NO_KEY if key is None else key for key in keys]),
+            bytes([key is not None for key in keys]),
+        ]
+
+    def add_packed(self, packed: Sequence[bytes]) -> None:
+        blob, valid = packed
+        if len(blob) != len(valid) * len(_NO_KEY):
+            raise ValueError("packed keys of another width")
+        self._keys.append(blob)
+        self._valid += valid
 
     def keys(self) -> np.ndarray:
         return self._keys.all()
@@ -224,15 +259,29 @@ class SignatureIndex:
 
     def add_signatures(self, signatures: Sequence[bytes]) -> None:
         """`add_signature` each of `signatures`, in order."""
-        if self._pending:
-            self._flush()
+        self.add_packed(self.pack(signatures))
+
+    def pack(self, signatures: Sequence[bytes]) -> list[bytes]:
+        """`signatures` as plain data for `add_packed`: `[the rows' signatures, a byte a row:
+        has one]`."""
         empty = self._empty
         width = len(empty)
         if any(signature and len(signature) != width for signature in signatures):
             raise ValueError("a signature of another number of permutations")
-        self._store.append(b"".join([signature or empty for signature in signatures]))
-        self._has.extend([bool(signature) for signature in signatures])
-        self._count += len(signatures)
+        return [
+            b"".join([signature or empty for signature in signatures]),
+            bytes([bool(signature) for signature in signatures]),
+        ]
+
+    def add_packed(self, packed: Sequence[bytes]) -> None:
+        blob, has = packed
+        if len(blob) != len(has) * len(self._empty):
+            raise ValueError("packed signatures of another width")
+        if self._pending:  # texts added before these signatures are signed first, in order
+            self._flush()
+        self._store.append(blob)
+        self._has += has
+        self._count += len(has)
 
     def _flush(self) -> None:
         if not self._pending:

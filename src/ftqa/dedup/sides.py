@@ -15,6 +15,7 @@ import re
 from array import array
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -78,27 +79,51 @@ class SideIndex:
         self.add_many([feature])
 
     def add_many(self, features: Sequence[SideFeature]) -> None:
-        self.keys.add_many([feature[0] for feature in features])
-        self._facts += b"".join([feature[1] for feature in features])
-        starts, ends, slots, signed_payloads = [], [], [], []
-        shingles = self._shingles
-        for _, _, payload, signed in features:
-            if signed:
-                starts.append(-1)
-                ends.append(-1)
-                slots.append(self._signed + len(signed_payloads))
-                signed_payloads.append(payload)
-            else:
-                starts.append(len(shingles))
-                shingles.frombytes(payload)
-                ends.append(len(shingles))
-                slots.append(-1)
-        self._starts.extend(starts)
-        self._ends.extend(ends)
-        self._slots.extend(slots)
-        self._signed += len(signed_payloads)
-        if signed_payloads:
-            self._signatures.append(b"".join(signed_payloads))
+        self.add_packed(self.pack(features))
+
+    def pack(self, features: Sequence[SideFeature]) -> list[Any]:
+        """`features` as plain data for `add_packed`: keys, facts, which rows are signed, the
+        shingle count of each exact row, the exact rows' shingles, the signed rows'
+        signatures."""
+        exact = [payload for _, _, payload, signed in features if not signed]
+        return [
+            KeyIndex.pack([feature[0] for feature in features]),
+            b"".join([feature[1] for feature in features]),
+            bytes([bool(feature[3]) for feature in features]),
+            array("Q", [len(payload) // 8 for payload in exact]).tobytes(),
+            b"".join(exact),
+            b"".join([payload for _, _, payload, signed in features if signed]),
+        ]
+
+    def add_packed(self, packed: Sequence[Any]) -> None:
+        keys, facts, signed, counts, shingles, signatures = packed
+        flags = np.frombuffer(signed, dtype=np.uint8).astype(bool)
+        sizes = np.frombuffer(counts, dtype=np.uint64).astype(np.int64)
+        count = len(flags)
+        long_rows = int(flags.sum())
+        if (
+            len(facts) != 8 * count
+            or len(sizes) != count - long_rows
+            or len(shingles) != 8 * int(sizes.sum())
+            or len(signatures) != long_rows * self._signatures.row_bytes
+        ):
+            raise ValueError("packed side features that do not add up")
+        self.keys.add_packed(keys)
+        self._facts += facts
+        starts = np.full(count, -1, dtype=np.int64)
+        ends = np.full(count, -1, dtype=np.int64)
+        slots = np.full(count, -1, dtype=np.int64)
+        exact_ends = len(self._shingles) + np.cumsum(sizes)
+        starts[~flags] = exact_ends - sizes
+        ends[~flags] = exact_ends
+        slots[flags] = self._signed + np.arange(long_rows)
+        self._starts.extend(starts.tolist())
+        self._ends.extend(ends.tolist())
+        self._slots.extend(slots.tolist())
+        self._shingles.frombytes(shingles)
+        self._signed += long_rows
+        if signatures:
+            self._signatures.append(signatures)
 
     def side(self, threshold: float, compare_text: bool = True) -> Side:
         """The side's arrays (sharing this index's buffers) and its signature store."""

@@ -162,7 +162,7 @@ def _map_task(job: Job, plan_data: bytes) -> JobResult:
             mapper = Mapper.build(plan, CallTimer(None), plan.checkers())
             attach(mapper, plan)
             _MAPPERS[key] = mapper
-        return map_job(mapper, job).for_transport()
+        return map_job(mapper, job).for_transport(mapper)
 
 
 def _open(path: str) -> Any:

@@ -91,6 +91,7 @@ class Mapper:
     cache: CachedMapping | None = None
     cached_checkers: frozenset[int] = frozenset()  # indices whose results the cache holds
     batched: list[int] = field(default_factory=list)  # indices of checkers with `map_many`
+    combining: list[int] = field(default_factory=list)  # ... and with `combine`
 
     @classmethod
     def build(cls, plan: RunPlan, timer: CallTimer, checkers: list[Checker]) -> Mapper:
@@ -102,7 +103,20 @@ class Mapper:
             for index, checker in enumerate(checkers)
             if type(checker).map_many is not Checker.map_many
         ]
-        return cls(plan, timer, states, normalizer, plan.run_context(), batched=batched)
+        combining = [
+            index
+            for index, checker in enumerate(checkers)
+            if type(checker).combine is not Checker.combine
+        ]
+        return cls(
+            plan,
+            timer,
+            states,
+            normalizer,
+            plan.run_context(),
+            batched=batched,
+            combining=combining,
+        )
 
     def records(self, records: Iterator[Record], split: str) -> Iterator[MappedRow]:
         """Map every record, in order (through the row cache when there is one), a batch at a

@@ -15,6 +15,7 @@ from ftqa.collector import Collector
 from ftqa.engine.collection import collect_young
 from ftqa.engine.fixing import with_group_fixes
 from ftqa.engine.mapping import CheckerState, MappedRow, failure
+from ftqa.engine.transport import Combined
 from ftqa.errors import is_crash
 from ftqa.finding import Finding
 from ftqa.report import FileInfo
@@ -114,13 +115,30 @@ class Reduction:
             if states[index].error is None:
                 collector_add(finding)
 
-    def _reduce(self, state: CheckerState, keys: list[RowKey], features: list[Any]) -> None:
+    def combined(
+        self, split: str, file: str, rows: list[MappedRow], combined: list[Combined]
+    ) -> None:
+        """Take the combined features of `rows` (`Checker.combine`, from a worker): each
+        checker folds its block at once."""
+        for index, positions, value in combined:
+            state = self.states[index]
+            if state.error is not None:
+                continue
+            keys = [RowKey(split, file, rows[p].row, rows[p].line) for p in positions]
+            self._reduce(state, keys, value, combined=True)
+
+    def _reduce(
+        self, state: CheckerState, keys: list[RowKey], features: Any, combined: bool = False
+    ) -> None:
         timer = self.timer
         started = time.perf_counter()
         # The time limit is per row: a block of n rows may take n times as long.
         timer.since = started + (len(keys) - 1) * (timer.seconds or 0.0)
         try:
-            state.checker.reduce_many(keys, features)
+            if combined:
+                state.checker.reduce_combined(keys, features)
+            else:
+                state.checker.reduce_many(keys, features)
             timer.since = None
         except BaseException as error:  # a faulty checker must not stop the others
             timer.since = None
@@ -193,6 +211,7 @@ BOOKKEEPING = frozenset(
     {
         Reduction.rows.__code__,
         Reduction._block.__code__,
+        Reduction.combined.__code__,
         Reduction._reduce.__code__,
         Reduction._guard.__code__,
         Reduction._add.__code__,

@@ -110,7 +110,9 @@ def fold_file(
             result, remote = map_here(job), False
             tally.jobs_mapped_here += 1
             rows = result.rows
-        reduction.rows(split, source.path, shifted(rows, offset))
+        rows = shifted(rows, offset)
+        reduction.rows(split, source.path, rows)
+        reduction.combined(split, source.path, rows, result.combined)
         for checker, error in result.errors:
             reduction.failed(checker, error)
         for state, seconds in zip(reduction.states, result.seconds, strict=False):

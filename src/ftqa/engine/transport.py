@@ -13,9 +13,13 @@ reduce side raises `TransportError`, and its job is mapped again there.
 
 from __future__ import annotations
 
+import time
+from typing import Any
+
 import msgpack
 
-from ftqa.engine.mapping import MappedRow
+from ftqa.engine.mapping import MappedRow, Mapper
+from ftqa.errors import is_crash
 from ftqa.finding import Finding
 from ftqa.rowresult import RowResult
 
@@ -24,9 +28,52 @@ class TransportError(ValueError):
     pass
 
 
-def pack_rows(rows: list[MappedRow]) -> tuple[bytes, list[Finding]] | None:
-    """`rows` as MessagePack and their findings in order, or None when their features are not
-    plain data."""
+Combined = tuple[int, list[int], Any]  # (checker index, positions in the job's rows, value)
+
+
+def combined_features(mapper: Mapper, rows: list[MappedRow]) -> list[Combined]:
+    """For each checker that combines its features (`Checker.combine`), its features of `rows`
+    as one value, taken out of the rows' results. A checker whose `combine` fails keeps its
+    features in the rows: the reduce side then meets the failure itself."""
+    if not mapper.combining:
+        return []
+    wanted = {index: ([], [], []) for index in mapper.combining}
+    for position, row in enumerate(rows):
+        for index, result in row.results:
+            if result.features is not None and index in wanted:
+                positions, features, holders = wanted[index]
+                positions.append(position)
+                features.append(result.features)
+                holders.append(result)
+    out: list[Combined] = []
+    timer = mapper.timer
+    for index, (positions, features, holders) in wanted.items():
+        state = mapper.states[index]
+        if not positions or state.error is not None:
+            continue
+        started = time.perf_counter()
+        timer.since = started + (len(positions) - 1) * (timer.seconds or 0.0)
+        try:
+            value = state.checker.combine(features)
+            timer.since = None
+        except BaseException as error:  # the reduce side meets it again, and reports it
+            timer.since = None
+            if not is_crash(error):
+                raise
+            continue
+        finally:
+            state.seconds += time.perf_counter() - started
+        for result in holders:
+            result.features = None
+        out.append((index, positions, value))
+    return out
+
+
+def pack_rows(
+    rows: list[MappedRow], combined: list[Combined] | None = None
+) -> tuple[bytes, list[Finding]] | None:
+    """`rows` (and their combined features) as MessagePack and their findings in order, or
+    None when their features are not plain data."""
     findings: list[Finding] = []
     entries = []
     for row in rows:
@@ -38,14 +85,14 @@ def pack_rows(rows: list[MappedRow]) -> tuple[bytes, list[Finding]] | None:
             results.append((index, len(found), result.features, result.measures))
         entries.append((row.row, row.line, row.format, row.example, results))
     try:
-        return msgpack.packb(entries, use_bin_type=True), findings
+        return msgpack.packb([entries, combined or []], use_bin_type=True), findings
     except (TypeError, ValueError, OverflowError):
         return None
 
 
-def unpack_rows(data: bytes, findings: list[Finding]) -> list[MappedRow]:
+def unpack_rows(data: bytes, findings: list[Finding]) -> tuple[list[MappedRow], list[Combined]]:
     try:
-        entries = msgpack.unpackb(data, raw=False, strict_map_key=False)
+        entries, combined = msgpack.unpackb(data, raw=False, strict_map_key=False)
     except (ValueError, TypeError, msgpack.ExtraData, msgpack.FormatError) as error:
         raise TransportError(f"mapped rows could not be read back: {error}") from error
     rows = []
@@ -65,4 +112,7 @@ def unpack_rows(data: bytes, findings: list[Finding]) -> list[MappedRow]:
         raise TransportError(f"mapped rows could not be read back: {error}") from error
     if taken != len(findings):
         raise TransportError(f"{len(findings)} findings sent, {taken} placed")
-    return rows
+    return rows, [(index, positions, value) for index, positions, value in combined]
+
+
+BOOKKEEPING = frozenset({combined_features.__code__})

@@ -31,7 +31,8 @@ from ftqa.engine.cached_mapping import attach
 from ftqa.engine.collection import out_of_collection
 from ftqa.engine.mapping import BOOKKEEPING, MappedRow, Mapper
 from ftqa.engine.plan import RunPlan
-from ftqa.engine.transport import pack_rows, unpack_rows
+from ftqa.engine.transport import BOOKKEEPING as TRANSPORT_BOOKKEEPING
+from ftqa.engine.transport import Combined, combined_features, pack_rows, unpack_rows
 from ftqa.errors import FtqaError, InputError
 from ftqa.finding import Finding
 from ftqa.load import Limits, open_path
@@ -66,13 +67,16 @@ class JobResult:
     wall_seconds: float = 0.0  # reading, parsing, normalizing and mapping the job
     packed: bytes | None = None  # `rows` for the journey (`ftqa.engine.transport`)
     findings: list[Finding] = field(default_factory=list)  # the packed rows' findings
+    combined: list[Combined] = field(default_factory=list)
 
-    def for_transport(self) -> JobResult:
-        """Itself with its rows packed, when their features are plain data."""
-        packed = pack_rows(self.rows)
+    def for_transport(self, mapper: Mapper | None = None) -> JobResult:
+        """Itself with the features of `mapper`'s checkers that `combine` them combined, and
+        its rows packed when their features are plain data."""
+        self.combined = combined_features(mapper, self.rows) if mapper is not None else []
+        packed = pack_rows(self.rows, self.combined)
         if packed is not None:
             self.packed, self.findings = packed
-            self.rows = []
+            self.rows, self.combined = [], []
         return self
 
     def mapped_rows(self) -> list[MappedRow]:
@@ -80,7 +84,7 @@ class JobResult:
         if self.packed is None:
             return self.rows
         with out_of_collection():
-            rows = unpack_rows(self.packed, self.findings)
+            rows, self.combined = unpack_rows(self.packed, self.findings)
         self.packed, self.findings = None, []
         return rows
 
@@ -198,7 +202,7 @@ def main() -> int:
     sys.path[:] = sys_path
     plan = pickle.loads(plan)  # noqa: S301 - the plan ftqa itself sent
     assert isinstance(plan, RunPlan)
-    timer = CallTimer(plan.settings.globals.checker_timeout, BOOKKEEPING)
+    timer = CallTimer(plan.settings.globals.checker_timeout, BOOKKEEPING | TRANSPORT_BOOKKEEPING)
     with timer:
         mapper = Mapper.build(plan, timer, plan.checkers())
         cache = attach(mapper, plan)
@@ -214,7 +218,7 @@ def main() -> int:
                 # a worker's warm 100k rows, 18 s of CPU with them, 11 s without).
                 gc.disable()
                 try:
-                    send(stdout, map_job(mapper, job).for_transport())
+                    send(stdout, map_job(mapper, job).for_transport(mapper))
                 finally:
                     gc.enable()
                     gc.collect()

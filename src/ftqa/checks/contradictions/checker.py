@@ -126,32 +126,55 @@ class ContradictionsChecker(LabelRules, AnswerTiers, AnswerReports, Checker):
         self.reduce_many([key], [features])
 
     def reduce_many(self, keys: Sequence[RowKey], features: Sequence[Any]) -> None:
+        self.reduce_combined(keys, self.combine(features))
+
+    def combine(self, features: Sequence[Any]) -> list[Any]:
         rows = [RowFeatures(*row) for row in features]
+        responses = [row.response for row in rows]
+        return [
+            self._log.pack_texts(responses),
+            bytes([row.kind for row in rows]),
+            KeyIndex.pack([row.prompt_key for row in rows]),
+            KeyIndex.pack([row.response_key for row in rows]),
+            KeyIndex.pack([row.rejected_key for row in rows]),
+            self._signatures.pack([row.prompt_signature for row in rows]),
+            self._prompts.pack([row.prompt for row in rows]),
+            bytes([bool(row.has_prompt) for row in rows]),
+            bytes([row.prompt_words for row in rows]),
+            self._responses.pack(responses),
+            self._rejected.pack([row.rejected for row in rows]),
+            [row.system for row in rows],
+            [row.label for row in rows],
+        ]
+
+    def reduce_combined(self, keys: Sequence[RowKey], combined: Any) -> None:
+        excerpts, kinds, prompt_keys, response_keys, rejected_keys = combined[:5]
+        signatures, prompts, has_prompt, prompt_words, responses, rejected = combined[5:11]
+        systems, labels = combined[11:]
+        if not len(kinds) == len(keys) == len(systems) == len(labels):
+            raise ValueError("combined features of another number of rows")
         start = len(self._log)
-        self._log.add_many(keys, [row.response for row in rows])
-        self._kind.extend([row.kind for row in rows])
-        self._prompt_keys.add_many([row.prompt_key for row in rows])
-        self._response_keys.add_many([row.response_key for row in rows])
-        self._rejected_keys.add_many([row.rejected_key for row in rows])
-        self._signatures.add_signatures([row.prompt_signature for row in rows])
-        self._prompts.add_many([row.prompt for row in rows])
-        self._has_prompt.extend([row.has_prompt for row in rows])
-        self._prompt_words.extend([row.prompt_words for row in rows])
-        self._responses.add_many([row.response for row in rows])
-        self._rejected.add_many([row.rejected for row in rows])
-        systems = self._systems
+        self._log.add_packed(keys, excerpts)
+        self._kind += kinds
+        self._prompt_keys.add_packed(prompt_keys)
+        self._response_keys.add_packed(response_keys)
+        self._rejected_keys.add_packed(rejected_keys)
+        self._signatures.add_packed(signatures)
+        self._prompts.add_packed(prompts)
+        self._has_prompt += has_prompt
+        self._prompt_words += prompt_words
+        self._responses.add_packed(responses)
+        self._rejected.add_packed(rejected)
+        known = self._systems
         self._system_ids.extend(
-            [
-                0 if row.system is None else systems.setdefault(row.system, len(systems))
-                for row in rows
-            ]
+            [0 if system is None else known.setdefault(system, len(known)) for system in systems]
         )
         file_ids = self._log.file[start:]
         self._files.extend(file_ids)
         not_labels = self._not_labels
-        for row, file_id in zip(rows, file_ids, strict=True):
-            if row.kind == ANSWER and file_id not in not_labels:
-                self._track_label(file_id, row.label)
+        for kind, label, file_id in zip(kinds, labels, file_ids, strict=True):
+            if kind == ANSWER and file_id not in not_labels:
+                self._track_label(file_id, label)
 
     def _track_label(self, file_id: int, label: bytes | None) -> None:
         keys = self._label_keys.setdefault(file_id, set())

@@ -200,16 +200,32 @@ class NearDuplicatesChecker(Checker):
         self.reduce_many([key], [features])
 
     def reduce_many(self, keys: Sequence[RowKey], features: Sequence[Any]) -> None:
+        self.reduce_combined(keys, self.combine(features))
+
+    def combine(self, features: Sequence[Any]) -> list[Any]:
         excerpts, signatures, exact, prompt_sides, answer_sides, semantic = zip(
             *features, strict=True
         )
-        self._log.add_many(keys, excerpts, cut=False)
-        self._index.add_signatures(signatures)
-        self._exact.add_many(exact)
-        self._prompt_side.add_many(prompt_sides)
-        self._answer_side.add_many(answer_sides)
+        return [
+            self._log.pack_texts(excerpts, cut=False),
+            self._index.pack(signatures),
+            KeyIndex.pack(exact),
+            self._prompt_side.pack(prompt_sides),
+            self._answer_side.pack(answer_sides),
+            self._texts.pack([text or "" for text in semantic])
+            if self._texts is not None
+            else None,
+        ]
+
+    def reduce_combined(self, keys: Sequence[RowKey], combined: Any) -> None:
+        excerpts, signatures, exact, prompt_sides, answer_sides, semantic = combined
+        self._log.add_packed(keys, excerpts)
+        self._index.add_packed(signatures)
+        self._exact.add_packed(exact)
+        self._prompt_side.add_packed(prompt_sides)
+        self._answer_side.add_packed(answer_sides)
         if self._texts is not None:
-            self._texts.add_many([text or "" for text in semantic])
+            self._texts.add_packed(semantic)
 
     def finish(self) -> Iterator[Finding]:
         _, splits = self._log.arrays()
