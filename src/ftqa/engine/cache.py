@@ -161,6 +161,9 @@ class RowCache:
         self.path = Path(folder) / FILE_NAME
         self.max_bytes = max_bytes
         self.db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+        # Before the first table (it cannot change after): a row's value, about 3 KB for a chat
+        # row, fits a 16 KB page's b-tree cell, where 4 KB pages spill it to two overflow pages.
+        self.db.execute("PRAGMA page_size=16384")
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.execute(
