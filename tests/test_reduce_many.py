@@ -179,3 +179,13 @@ def test_a_failing_block_marks_the_checker_failed_and_drops_that_blocks_findings
     assert runs["duplicates"]["status"] == "ran"
     seen = sorted(f["row"] for f in report["findings"] if f["rule"] == "seen")
     assert seen == list(range(1024))  # the first block's; none from the failing block on
+
+
+@pytest.mark.parametrize("indices", [[3, 1], list(range(200)), list(range(0, 400, 7))[::-1]])
+def test_text_store_many_reads_what_get_reads(indices: list[int]):
+    store = TextStore(100)
+    store.add_many([f"text {index} é" * (index % 5) for index in range(300)] + TEXTS)
+    store._flush()  # part on disk, part pending
+    store.add_many(TEXTS)
+    indices = [index % len(store) for index in indices]
+    assert store.many(indices) == [store.get(index) for index in indices]

@@ -18,6 +18,8 @@ from typing import IO
 import numpy as np
 
 FLUSH_BYTES = 1 << 20
+MANY_AT_ONCE = 64  # texts asked at once from which `many` reads a span in one piece
+MANY_SPAN_BYTES = 64 << 20
 
 
 class TextStore:
@@ -109,7 +111,23 @@ class TextStore:
         return self._read(start, self._ends[index]).decode("utf-8", "surrogatepass")
 
     def many(self, indices: Iterable[int]) -> list[str]:
-        return [self.get(int(i)) for i in indices]
+        """The texts at `indices`; read in one piece when they lie close together (most of
+        the store, as an embedding step asks), else one by one."""
+        wanted = [int(index) for index in indices]
+        if len(wanted) < MANY_AT_ONCE:
+            return [self.get(index) for index in wanted]
+        ends = self._ends
+        starts = [ends[index - 1] if index else 0 for index in wanted]
+        stops = [ends[index] for index in wanted]
+        low, high = min(starts), max(stops)
+        needed = sum(stop - start for start, stop in zip(starts, stops, strict=True))
+        if high - low > min(MANY_SPAN_BYTES, max(4 * needed, 1 << 20)):
+            return [self.get(index) for index in wanted]
+        data = self._read(low, high)
+        return [
+            data[start - low : stop - low].decode("utf-8", "surrogatepass")
+            for start, stop in zip(starts, stops, strict=True)
+        ]
 
     def chunks(self, size: int = 4096) -> Iterator[tuple[int, list[str]]]:
         """`(first index, texts)` in order, `size` texts at a time, read sequentially."""

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+import numpy as np
+
 from ftqa.tokens.prices import STALE_DAYS, shown_source
 from ftqa.tokens.profiles import (
     MAX_DEFAULT_EPOCHS,
@@ -29,11 +31,14 @@ LR_MULTIPLIER = (0.02, 0.2)
 PROMPT_LOSS_WEIGHT = 0.1
 
 
-def billable_tokens(totals: Iterable[int], limit: int | None) -> int:
+def billable_tokens(totals: Iterable[int] | np.ndarray, limit: int | None) -> int:
     """Σ min(limit, tokens) over the examples (no cap when the limit is unknown)."""
-    if limit is None:
-        return sum(totals)
-    return sum(min(limit, total) for total in totals)
+    values = (
+        totals if isinstance(totals, np.ndarray) else np.fromiter(totals, dtype=np.int64)
+    ).astype(np.int64, copy=False)
+    if limit is not None:
+        values = np.minimum(values, limit)
+    return int(values.sum())
 
 
 @dataclass(frozen=True, slots=True)

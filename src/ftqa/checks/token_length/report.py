@@ -6,6 +6,8 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
+import numpy as np
+
 from ftqa.columns import IntColumn
 from ftqa.tokens import Profile, UnknownProfileError, profile_data
 from ftqa.tokens import cost as costs
@@ -85,7 +87,7 @@ class TokenReport:
                     "[tool.ftqa.token_length.local] params-billion."
                 )
             else:
-                billed = costs.billable_tokens(self._total, limit) * profile.default_epochs(
+                billed = costs.billable_tokens(self._total.numpy(), limit) * profile.default_epochs(
                     len(self._total)
                 )
                 notes.extend(local.assumptions(billed))
@@ -126,9 +128,10 @@ class TokenReport:
         return stats
 
     def _tokens_per_epoch(self, limit: int | None, scale: float = 1.0) -> int:
-        if scale == 1.0:
-            return costs.billable_tokens(self._total, limit)
-        return costs.billable_tokens((round(total * scale) for total in self._total), limit)
+        totals = self._total.numpy()
+        if scale != 1.0:
+            totals = np.rint(totals * scale)  # half to even, as round() does
+        return costs.billable_tokens(totals, limit)
 
     def _cost_range(self) -> list[dict[str, Any]]:
         examples = len(self._total)
