@@ -62,14 +62,14 @@ class ProcessExecutor:
         self.note = mapped_here(plan, inputs, reduction, mapper, progress)
         if self.note is not None:
             return
-        jobs, files = self._jobs(inputs)
-        # This process maps the first job itself while the workers start (about a second),
-        # through the row cache like them.
-        first = 1 if len(jobs) > 1 else 0
-        self._first_here = bool(first)
-        pool = WorkerPool(min(self.workers, len(jobs) - first), plan)
+        # Workers start (about a second) while this process plans the chunks (a pass over
+        # the file) and then maps the first job itself, through the row cache like them.
+        pool = WorkerPool(self.workers, plan)
         map_here = MapHere(mapper, cached=True)
         try:
+            jobs, files = self._jobs(inputs)
+            first = 1 if len(jobs) > 1 else 0
+            self._first_here = bool(first)
             results = pool.results(jobs, 2 * self.workers + 2, first)
             if first:
                 results = itertools.chain([(0, map_here(jobs[0]))], results)
