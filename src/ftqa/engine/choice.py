@@ -3,11 +3,9 @@ chosen by size (`auto`)."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from ftqa.config import Settings
-from ftqa.engine.cache import FILE_NAME
 from ftqa.engine.inputs import Inputs
 from ftqa.engine.local import LocalExecutor
 from ftqa.engine.plan import RunPlan
@@ -41,20 +39,7 @@ def choose(executor: Any, settings: Settings, inputs: Inputs, plan: RunPlan) -> 
     readable_again = all(readable_elsewhere(source) for source in sources)
     workers = jobs or cpus()
     if plan.pure and readable_again and size >= AUTO_PROCESS_BYTES and workers >= 2:
-        if _cache_filled(settings):
-            # Mapping is then mostly cache reads and the reduce side sets the pace: one process
-            # is faster than shipping every row's results from workers (100k rows: 16 s
-            # against 42 s, benchmarks/bench_engine.py).
-            return LocalExecutor()
+        # Also when the row cache holds the rows: workers read it in parallel and send combined
+        # features, faster than one process (benchmarks/bench_engine.py, warm runs).
         return ProcessExecutor(workers)
     return LocalExecutor()
-
-
-def _cache_filled(settings: Settings) -> bool:
-    if not settings.globals.cache:
-        return False
-    path = Path(settings.globals.cache_dir) / FILE_NAME
-    try:
-        return path.stat().st_size > 0
-    except OSError:
-        return False
