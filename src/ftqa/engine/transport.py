@@ -37,7 +37,9 @@ def combined_features(mapper: Mapper, rows: list[MappedRow]) -> list[Combined]:
     features in the rows: the reduce side then meets the failure itself."""
     if not mapper.combining:
         return []
-    wanted = {index: ([], [], []) for index in mapper.combining}
+    wanted: dict[int, tuple[list[int], list[Any], list[RowResult]]] = {
+        index: ([], [], []) for index in mapper.combining
+    }
     for position, row in enumerate(rows):
         for index, result in row.results:
             if result.features is not None and index in wanted:
@@ -66,6 +68,9 @@ def combined_features(mapper: Mapper, rows: list[MappedRow]) -> list[Combined]:
         for result in holders:
             result.features = None
         out.append((index, positions, value))
+    if out:  # results left with nothing need not travel
+        for row in rows:
+            row.results = [pair for pair in row.results if not pair[1].empty]
     return out
 
 
