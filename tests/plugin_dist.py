@@ -3,6 +3,9 @@ point and one module, in a site folder the test puts on PYTHONPATH."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 
@@ -26,3 +29,18 @@ def installed_plugin(
     )
     (site / f"{module}.py").write_text(code, encoding="utf-8")
     return site
+
+
+def check_with_plugin(
+    site: Path, data: Path, executor: str, *options: str
+) -> subprocess.CompletedProcess[str]:
+    """`ftqa check DATA --format json --executor EXECUTOR --no-cache OPTIONS` in a fresh process
+    that sees the plugin installed in `site`."""
+    return subprocess.run(
+        [sys.executable, "-m", "ftqa", "check", str(data), "--format", "json", "--executor",
+         executor, "--no-cache", *options],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(site)},
+        check=False,
+    )  # fmt: skip

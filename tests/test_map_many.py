@@ -5,9 +5,6 @@ checker is marked failed, the others carry on."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -19,7 +16,7 @@ from ftqa.load import open_path
 from ftqa.normalize import Normalizer
 from ftqa.providers import Provided, RunContext
 from ftqa.registry import load_checker
-from plugin_dist import installed_plugin
+from plugin_dist import check_with_plugin, installed_plugin
 
 DATA = Path(__file__).parent / "data"
 REAL = DATA / "formats-real"
@@ -112,14 +109,7 @@ def test_a_failing_batch_marks_the_checker_failed_and_others_run(
         {"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "yo"}]}
     ] * 3
     data.write_text("".join(json.dumps(row) + "\n" for row in rows))
-    result = subprocess.run(
-        [sys.executable, "-m", "ftqa", "check", str(data), "--format", "json", "--executor",
-         executor, "--no-cache"],
-        capture_output=True,
-        text=True,
-        env={**os.environ, "PYTHONPATH": str(package)},
-        check=False,
-    )  # fmt: skip
+    result = check_with_plugin(package, data, executor)
     assert result.returncode == 1, result.stderr
     report = json.loads(result.stdout)
     runs = {run["id"]: run for run in report["checks"]}

@@ -7,9 +7,6 @@ from __future__ import annotations
 
 import gc
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -21,7 +18,7 @@ from ftqa.dedup.sides import SideIndex
 from ftqa.engine import collection
 from ftqa.rowresult import RowKey
 from ftqa.spill import TextStore
-from plugin_dist import installed_plugin
+from plugin_dist import check_with_plugin, installed_plugin
 
 TEXTS = ["plain", "", "naïve café " * 20, "\ud800 lone surrogate", "emoji 😀 " * 30, "x" * 5000]
 KEYS = [
@@ -163,14 +160,7 @@ def test_a_failing_block_marks_the_checker_failed_and_drops_that_blocks_findings
     data = tmp_path / "train.jsonl"
     turn = [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "yo"}]
     data.write_text("".join(json.dumps({"messages": turn, "id": i}) + "\n" for i in range(3000)))
-    result = subprocess.run(
-        [sys.executable, "-m", "ftqa", "check", str(data), "--format", "json", "--executor",
-         executor, "--no-cache", "--select", "fails,duplicates"],
-        capture_output=True,
-        text=True,
-        env={**os.environ, "PYTHONPATH": str(package)},
-        check=False,
-    )  # fmt: skip
+    result = check_with_plugin(package, data, executor, "--select", "fails,duplicates")
     assert result.returncode == 1, result.stderr
     report = json.loads(result.stdout)
     runs = {run["id"]: run for run in report["checks"]}

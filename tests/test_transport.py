@@ -6,10 +6,7 @@ real worker processes."""
 from __future__ import annotations
 
 import json
-import os
 import pickle
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -21,7 +18,7 @@ from ftqa.engine.worker import JobResult
 from ftqa.finding import Finding, Severity
 from ftqa.report_compare import run_independent
 from ftqa.rowresult import RowResult
-from plugin_dist import installed_plugin
+from plugin_dist import check_with_plugin, installed_plugin
 
 
 def _finding(rule: str, row: int) -> Finding:
@@ -149,14 +146,7 @@ def test_process_report_equals_local_whatever_the_features_are(tmp_path: Path, k
     data.write_text("".join(json.dumps(row) + "\n" for row in rows))
     reports = {}
     for executor in ("local", "process"):
-        result = subprocess.run(
-            [sys.executable, "-m", "ftqa", "check", str(data), "--format", "json", "--executor",
-             executor, "--no-cache", "--select", "odd"],
-            capture_output=True,
-            text=True,
-            env={**os.environ, "PYTHONPATH": str(package)},
-            check=False,
-        )  # fmt: skip
+        result = check_with_plugin(package, data, executor, "--select", "odd")
         assert result.returncode == 0, result.stderr
         report = json.loads(result.stdout)
         assert report["stats"]["engine"]["executor"] == executor
@@ -227,14 +217,7 @@ def test_a_checker_that_combines_reports_the_same_on_every_executor(tmp_path: Pa
     data.write_text("".join(json.dumps(row) + "\n" for row in rows))
     reports = {}
     for executor in ("local", "process"):
-        result = subprocess.run(
-            [sys.executable, "-m", "ftqa", "check", str(data), "--format", "json", "--executor",
-             executor, "--no-cache", "--select", "sums", "--jobs", "2"],
-            capture_output=True,
-            text=True,
-            env={**os.environ, "PYTHONPATH": str(package)},
-            check=False,
-        )  # fmt: skip
+        result = check_with_plugin(package, data, executor, "--select", "sums", "--jobs", "2")
         assert result.returncode == (1 if fail else 0), result.stderr
         reports[executor] = json.loads(result.stdout)
     for report in reports.values():
