@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 
 def installed_plugin(
@@ -44,3 +45,14 @@ def check_with_plugin(
         env={**os.environ, "PYTHONPATH": str(site)},
         check=False,
     )  # fmt: skip
+
+
+def assert_failed_while_others_ran(
+    report: dict[str, Any], failed: str, note: str, ran: str
+) -> None:
+    """In a report's JSON, checker `failed` is marked failed with `note` in its note, and
+    checker `ran` still ran."""
+    runs = {run["id"]: run for run in report["checks"]}
+    assert runs[failed]["status"] == "failed"
+    assert note in runs[failed]["note"]
+    assert runs[ran]["status"] == "ran"
